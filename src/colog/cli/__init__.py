@@ -1,0 +1,1 @@
+"""The `colog` command line: thin commands that check flags and call the library."""

@@ -1,0 +1,67 @@
+"""Entry point: the Typer app, logging to stderr, and the one place errors become exit codes."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+import click
+import typer
+
+from colog.cli import data, demo
+from colog.errors import CologError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="colog: log anomaly detection with collaborative transformers (CoLog).")
+
+
+@app.callback()
+def _options(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress details to stderr.")):
+    logging.getLogger("colog").setLevel(logging.INFO if verbose else logging.WARNING)
+
+
+data.register(app)
+demo.register(app)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; user errors print one line on stderr and exit non-zero (COLOG_DEBUG=1: traceback)."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("colog: %(message)s"))
+    root = logging.getLogger("colog")
+    root.addHandler(handler)
+    root.setLevel(logging.WARNING)
+    debug = os.environ.get("COLOG_DEBUG") == "1"
+    command = typer.main.get_command(app)
+    try:
+        command.main(args=argv, prog_name="colog", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
+    except click.exceptions.Abort:
+        print("colog: aborted", file=sys.stderr)
+        return 130
+    except KeyboardInterrupt:
+        print("colog: interrupted", file=sys.stderr)
+        return 130
+    except CologError as exc:
+        if debug:
+            raise
+        print(f"colog: error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except Exception as exc:  # a bug, not a user error: still one line unless debugging
+        if debug:
+            raise
+        print(f"colog: internal error: {type(exc).__name__}: {exc} (COLOG_DEBUG=1 shows the traceback)",
+              file=sys.stderr)
+        return 1
+    finally:
+        root.removeHandler(handler)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

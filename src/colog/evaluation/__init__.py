@@ -1,0 +1,1 @@
+"""Evaluation: metrics on arrays, never on the model or the trainer."""

@@ -1,0 +1,208 @@
+"""Point labels: the ways a log line is known to be anomalous (alert column, level, keywords, user labels).
+
+Every rule maps a LogTable to an int8 array (0 normal, 1 anomaly) and names itself in
+`label_source`, so a figure can always say where its ground truth came from.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+import pyarrow as pa
+
+from colog.errors import FormatError, InputError, UnknownNameError
+from colog.labeling.wordlists import load_lists
+from colog.parsing.readers import file_type
+
+DEFAULT_LEVELS = ("WARN", "WARNING", "ERROR", "FATAL", "CRITICAL")
+RULE_SYNTAX = ["column", "level[:L1,L2,...]", "keywords:FILE|DIR|@set", "keywords-substring:FILE|DIR|@set",
+               "labels:FILE.csv", "blocks:anomaly_label.csv"]
+
+
+class LabelRule(Protocol):
+    """Anything that labels the lines of a LogTable."""
+
+    @property
+    def source(self) -> str:
+        """How the labels were made, written next to every figure."""
+        ...
+
+    def apply(self, table: pa.Table) -> np.ndarray:
+        """One int8 label per row: 0 normal, 1 anomaly."""
+        ...
+
+
+@dataclass(frozen=True)
+class ColumnRule:
+    """BGL / Thunderbird: the first field is '-' for normal lines and an alert category otherwise."""
+
+    @property
+    def source(self) -> str:
+        return "column:alert"
+
+    def apply(self, table: pa.Table) -> np.ndarray:
+        alerts = table["alert"].to_pylist()
+        if all(a is None for a in alerts):
+            raise FormatError("rule 'column' needs an alert column (BGL / Thunderbird formats); "
+                              "this table has none")
+        return np.array([a is not None and a != "-" for a in alerts], dtype=np.int8)
+
+
+@dataclass(frozen=True)
+class LevelRule:
+    """A line is anomalous when its level is one of `levels` (case-insensitive)."""
+
+    levels: tuple[str, ...] = DEFAULT_LEVELS
+
+    @property
+    def source(self) -> str:
+        return "level:" + ",".join(self.levels)
+
+    def apply(self, table: pa.Table) -> np.ndarray:
+        wanted = {lv.upper() for lv in self.levels}
+        levels = table["level"].to_pylist()
+        if all(lv is None for lv in levels):
+            raise FormatError("rule 'level' needs a level field; this table's format has none")
+        return np.array([lv is not None and lv.strip().upper() in wanted for lv in levels], dtype=np.int8)
+
+
+@dataclass(frozen=True)
+class KeywordRule:
+    """Negative-sentiment terms in the lower-cased message, with one list per log file type.
+
+    `substring` is the paper's matching (its labels come from it); word boundaries, the default,
+    keep "error" from firing inside "errorless". A file whose type has no list uses the "*" list,
+    or stays normal when there is none.
+    """
+
+    spec: str
+    substring: bool = False
+    lists: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.lists:
+            object.__setattr__(self, "lists", load_lists(self.spec))
+
+    @property
+    def source(self) -> str:
+        return f"keywords{'-substring' if self.substring else ''}:{self.spec}"
+
+    def _terms_for(self, file: str) -> tuple[str, ...]:
+        return self.lists.get(file_type(file), self.lists.get("*", ()))
+
+    def apply(self, table: pa.Table) -> np.ndarray:
+        files = table["file"].to_pylist()
+        messages = table["message"].to_pylist()
+        labels = np.zeros(len(messages), dtype=np.int8)
+        matchers: dict[str, object] = {}
+        for i, (file, message) in enumerate(zip(files, messages)):
+            if file not in matchers:
+                matchers[file] = self._matcher(self._terms_for(file))
+            if matchers[file](message.lower()):  # type: ignore[operator]
+                labels[i] = 1
+        return labels
+
+    def _matcher(self, terms: tuple[str, ...]):
+        if not terms:
+            return lambda text: False
+        if self.substring:
+            return lambda text: any(t in text for t in terms)
+        pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(t) for t in terms) + r")(?!\w)")
+        return lambda text: pattern.search(text) is not None
+
+
+def _read_csv(path: Path, need: tuple[str, ...]) -> list[dict[str, str]]:
+    try:
+        with path.open(newline="", encoding="utf-8", errors="replace") as fh:
+            rows = list(csv.DictReader(fh))
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from exc
+    if not rows or any(c not in rows[0] for c in need):
+        raise InputError(f"{path}: expected a CSV with columns {', '.join(need)}")
+    return rows
+
+
+def _truthy(value: str) -> int:
+    v = value.strip().lower()
+    if v in ("1", "anomaly", "abnormal", "true", "yes"):
+        return 1
+    if v in ("0", "normal", "false", "no", "-"):
+        return 0
+    raise InputError(f"label {value!r} is neither 0/1, anomaly/normal nor true/false")
+
+
+@dataclass(frozen=True)
+class UserLabelsRule:
+    """A user's own labels: a CSV of file, line, label; lines it does not list are normal."""
+
+    path: Path
+
+    @property
+    def source(self) -> str:
+        return f"labels:{self.path.name}"
+
+    def apply(self, table: pa.Table) -> np.ndarray:
+        given: dict[tuple[str, int], int] = {}
+        for row in _read_csv(self.path, ("file", "line", "label")):
+            try:
+                key = (Path(row["file"]).name, int(row["line"]))
+            except ValueError as exc:
+                raise InputError(f"{self.path}: line number {row['line']!r} is not an integer") from exc
+            given[key] = _truthy(row["label"])
+        keys = list(zip((Path(f).name for f in table["file"].to_pylist()), table["line"].to_pylist()))
+        labels = np.array([given.get(k, 0) for k in keys], dtype=np.int8)
+        if not any(k in given for k in keys):
+            raise InputError(f"{self.path}: none of its (file, line) pairs is in the parsed logs")
+        return labels
+
+
+_BLOCK = re.compile(r"blk_-?\d+")
+
+
+@dataclass(frozen=True)
+class BlockRule:
+    """Loghub HDFS: a line inherits the label of the block(s) it mentions (anomaly_label.csv)."""
+
+    path: Path
+
+    @property
+    def source(self) -> str:
+        return f"blocks:{self.path.name}"
+
+    def apply(self, table: pa.Table) -> np.ndarray:
+        anomalous = {r["BlockId"].strip() for r in _read_csv(self.path, ("BlockId", "Label"))
+                     if _truthy(r["Label"])}
+        return np.array([any(b in anomalous for b in _BLOCK.findall(m)) for m in table["message"].to_pylist()],
+                        dtype=np.int8)
+
+
+def parse_rule(spec: str, base: Path | None = None) -> LabelRule:
+    """A rule from its text form (see RULE_SYNTAX); relative files are looked up under `base` too."""
+    kind, _, arg = spec.partition(":")
+
+    def locate(name: str) -> Path:
+        path = Path(name)
+        if not path.exists() and base is not None and (base / name).exists():
+            return base / name
+        if not path.exists():
+            raise InputError(f"{name}: no such file (rule {spec!r})")
+        return path
+
+    if kind == "column" and not arg:
+        return ColumnRule()
+    if kind == "level":
+        levels = tuple(lv.strip() for lv in arg.split(",") if lv.strip()) if arg else DEFAULT_LEVELS
+        return LevelRule(levels)
+    if kind in ("keywords", "keywords-substring") and arg:
+        spec_path = arg if arg.startswith("@") else str(locate(arg))
+        return KeywordRule(spec_path, substring=kind == "keywords-substring")
+    if kind == "labels" and arg:
+        return UserLabelsRule(locate(arg))
+    if kind == "blocks" and arg:
+        return BlockRule(locate(arg))
+    raise UnknownNameError("label rule", spec, RULE_SYNTAX)

@@ -1,0 +1,206 @@
+"""Raw log files to a LogTable: choose a format per file, split headers, infer years, mine templates."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Iterable
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from tqdm.auto import tqdm
+
+from colog.errors import FormatError, UnknownNameError
+from colog.parsing.fields import DrainSettings, Fields, LineFormat
+from colog.parsing.formats import LOGHUB_PRESETS, user_format
+from colog.parsing.readers import LogFile, discover, file_type, read_lines
+from colog.parsing.syslog import DmesgFormat, SyslogFormat
+from colog.parsing.templates import TemplateMiner
+from colog.parsing.years import infer_years
+
+logger = logging.getLogger(__name__)
+
+LOG_SCHEMA = pa.schema([
+    ("file", pa.string()),
+    ("line", pa.int64()),  # 1-based line number in its file
+    ("timestamp", pa.timestamp("us")),
+    ("host", pa.string()),
+    ("component", pa.string()),
+    ("level", pa.string()),
+    ("pid", pa.string()),
+    ("alert", pa.string()),
+    ("message", pa.string()),
+    ("template_id", pa.int64()),
+    ("template", pa.string()),
+    ("matched", pa.bool_()),
+    ("format", pa.string()),
+])
+
+# Auto-detection tries these in order; on a tie the earlier, more specific format wins.
+AUTO_ORDER = [n for n in LOGHUB_PRESETS if n != "linux"] + ["syslog", "linux"]
+SAMPLE_CHARS = 2048  # detection looks at this much of each sampled line
+
+
+def format_names() -> list[str]:
+    """Every named format: the Loghub presets and the OS-log grammar."""
+    return [*LOGHUB_PRESETS, "syslog", "dmesg"]
+
+
+def resolve_format(spec: str) -> LineFormat:
+    """A format from its name or from a header string such as `<Date> <Time> <Level>: <Content>`."""
+    if spec == "syslog":
+        return SyslogFormat()
+    if spec == "dmesg":
+        return DmesgFormat()
+    if spec in LOGHUB_PRESETS:
+        return LOGHUB_PRESETS[spec]
+    if "<" in spec:
+        return user_format(spec)
+    raise UnknownNameError("format", spec, ["auto", *format_names(), "'<Field> ... <Content>'"])
+
+
+@dataclass
+class ParseConfig:
+    """How to parse: `format` is "auto", a format name, or a header string."""
+
+    format: str = "auto"
+    year: int | None = None  # year of each file's first line, when headers carry none; default: from mtime
+    sample_size: int = 200  # lines per file used to choose or check the format
+    min_match: float = 0.05  # below this share of the sample, a format is rejected
+    drain: DrainSettings | None = None  # None: the chosen format's own settings
+
+
+@dataclass
+class ParseResult:
+    """The LogTable and what was decided on the way."""
+
+    table: pa.Table
+    formats: dict[str, str] = field(default_factory=dict)  # file name -> format name
+    n_templates: int = 0
+    skipped: list[str] = field(default_factory=list)  # files in a directory that no format matched
+
+    def summary(self) -> dict:
+        matched = int(pc.sum(self.table["matched"]).as_py() or 0)
+        by_format = Counter(self.formats.values())
+        return {
+            "files": len(self.formats),
+            "lines": self.table.num_rows,
+            "matched": matched,
+            "unmatched": self.table.num_rows - matched,
+            "templates": self.n_templates,
+            "format": by_format.most_common(1)[0][0] if by_format else None,
+            "formats": dict(by_format),
+            "skipped_files": self.skipped,
+        }
+
+
+def _match_share(fmt: LineFormat, sample: list[str]) -> float:
+    return sum(fmt.match(line[:SAMPLE_CHARS]) is not None for line in sample) / max(len(sample), 1)
+
+
+def choose_format(sample: list[str], config: ParseConfig, source: str, hint: LineFormat | None = None) -> LineFormat:
+    """The format for one file: the configured one (checked) or the best auto-detected one."""
+    if file_type(source) == "dmesg" and config.format in ("auto", "syslog", "dmesg"):
+        syslog = SyslogFormat()
+        return syslog if _match_share(syslog, sample) >= 0.5 else DmesgFormat()
+    if config.format != "auto":
+        fmt = resolve_format(config.format)
+        share = _match_share(fmt, sample)
+        if share < config.min_match:
+            raise FormatError(f"{source}: format {config.format!r} matches {share:.0%} of the first "
+                              f"{len(sample)} lines; e.g. {sample[0][:200]!r}")
+        return fmt
+    if hint is not None and _match_share(hint, sample) >= 0.9:
+        return hint
+    best, best_share = None, -1.0
+    for name in AUTO_ORDER:
+        fmt = resolve_format(name)
+        share = _match_share(fmt, sample)
+        if share > best_share:
+            best, best_share = fmt, share
+        if share == 1.0:
+            break
+    if best is None or best_share < config.min_match:
+        raise FormatError(f"{source}: no known format matches (best {best.name if best else '-'} at "
+                          f"{max(best_share, 0):.0%}); e.g. {sample[0][:200]!r}; pass --format '<...>'")
+    return best
+
+
+def parse_paths(paths: Iterable[str | os.PathLike], config: ParseConfig | None = None,
+                progress: bool = True) -> ParseResult:
+    """Parse files and directories into one LogTable; lines that match no format are kept, flagged."""
+    config = config or ParseConfig()
+    files = discover(paths)
+    columns: dict[str, list] = {name: [] for name in LOG_SCHEMA.names}
+    formats: dict[str, str] = {}
+    miner: TemplateMiner | None = None
+    hint: LineFormat | None = None
+    skipped: list[str] = []
+    reasons: list[str] = []
+    total = sum(f.path.stat().st_size for f in files)
+    with tqdm(total=total, unit="B", unit_scale=True, desc="parse", delay=1.0,
+              disable=not (progress and sys.stderr.isatty()),
+              leave=False) as bar:
+        for log in files:
+            numbered = list(read_lines(log.path))
+            if not numbered:
+                logger.warning("skipping %s: no non-blank lines", log.path)
+                continue
+            sample = [text for _, text in numbered[:config.sample_size]]
+            try:
+                fmt = choose_format(sample, config, str(log.path), hint)
+            except FormatError as exc:
+                if log.explicit:
+                    raise
+                logger.warning("skipping %s", exc)  # a README or label file beside the logs
+                skipped.append(log.name)
+                reasons.append(str(exc))
+                continue
+            hint = fmt
+            formats[log.name] = fmt.name
+            if miner is None:
+                miner = TemplateMiner(config.drain or fmt.drain)
+            _parse_file(log, numbered, fmt, miner, config, columns)
+            bar.update(log.path.stat().st_size)
+    if miner is None:
+        raise FormatError(reasons[0] if reasons else "no parsable log lines in "
+                          + ", ".join(str(p) for p in paths))
+    templates = {cid: miner.template(cid) for cid in set(columns["template_id"])}
+    columns["template"] = [templates[cid] for cid in columns["template_id"]]
+    table = pa.table(columns, schema=LOG_SCHEMA)
+    logger.info("parsed %d lines from %d files: %d templates", table.num_rows, len(formats), miner.n_templates)
+    return ParseResult(table, formats, miner.n_templates, skipped)
+
+
+def _parse_file(log: LogFile, numbered: list[tuple[int, str]], fmt: LineFormat, miner: TemplateMiner,
+                config: ParseConfig, columns: dict[str, list]) -> None:
+    rows: list[Fields] = []
+    matched: list[bool] = []
+    for _, text in numbered:
+        fields = fmt.match(text)
+        matched.append(fields is not None)
+        rows.append(fields if fields is not None else Fields(None, None, None, None, None, None, text.strip()))
+    stamps = [r.timestamp for r in rows]
+    if not fmt.has_year:
+        modified = datetime.fromtimestamp(log.path.stat().st_mtime)
+        stamps = infer_years(stamps, config.year, modified)
+    columns["file"].extend([log.name] * len(rows))
+    columns["line"].extend(n for n, _ in numbered)
+    columns["timestamp"].extend(stamps)
+    for name in ("host", "component", "level", "pid", "alert", "message"):
+        columns[name].extend(getattr(r, name) for r in rows)
+    columns["template_id"].extend(miner.add(r.message) for r in rows)
+    columns["matched"].extend(matched)
+    columns["format"].extend([fmt.name] * len(rows))
+
+
+def read_table(path: str | os.PathLike) -> pa.Table:
+    """Load a LogTable written by `colog parse` or `colog label`."""
+    import pyarrow.parquet as pq
+
+    return pq.read_table(Path(path))

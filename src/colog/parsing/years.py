@@ -1,0 +1,46 @@
+"""Years for headers that carry none (RFC 3164, Loghub Linux/Mac/OpenSSH/Android/Proxifier).
+
+Within a file, time runs forward: a timestamp more than a month earlier than the one before it
+means the year rolled over. The years are then anchored either to a year the user gives (the
+first line's) or to the file's modification time (the last line's).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from colog.parsing.fields import NO_YEAR
+
+_ROLLOVER = timedelta(days=30)
+
+
+def _with_year(ts: datetime, year: int) -> datetime:
+    if ts.month == 2 and ts.day == 29 and not (year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)):
+        return ts.replace(year=year, day=28)
+    return ts.replace(year=year)
+
+
+def infer_years(stamps: list[datetime | None], first_year: int | None, modified: datetime) -> list[datetime | None]:
+    """Give every placeholder-year timestamp a real year, monotone within the file.
+
+    `first_year` pins the first timestamp's year; without it the last timestamp gets the year of
+    `modified` (or the year before, when its month-day lies after the modification date).
+    """
+    offsets: list[int | None] = []
+    offset, previous = 0, None
+    for ts in stamps:
+        if ts is None or ts.year != NO_YEAR:
+            offsets.append(None)
+            continue
+        if previous is not None and ts + _ROLLOVER < previous:
+            offset += 1
+        previous = ts
+        offsets.append(offset)
+    if previous is None:
+        return stamps
+    if first_year is not None:
+        base = first_year
+    else:
+        last_year = modified.year - (1 if _with_year(previous, modified.year) > modified else 0)
+        base = last_year - offset
+    return [ts if off is None else _with_year(ts, base + off) for ts, off in zip(stamps, offsets)]

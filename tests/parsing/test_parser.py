@@ -1,0 +1,82 @@
+import pytest
+
+from colog.errors import FormatError, UnknownNameError
+from colog.parsing import LOG_SCHEMA, ParseConfig, parse_paths, resolve_format
+
+
+@pytest.mark.parametrize("folder, fmt", [("HDFS", "hdfs"), ("BGL", "bgl"), ("Zookeeper", "zookeeper"),
+                                         ("Hadoop", "hadoop"), ("Windows", "windows"), ("Apache", "apache"),
+                                         ("HealthApp", "healthapp"), ("Android", "android"), ("Mac", "mac"),
+                                         ("OpenStack", "openstack"), ("Proxifier", "proxifier")])
+def test_auto_detection_picks_the_right_format(shared, folder, fmt):
+    result = parse_paths([shared / "loghub-2k" / folder / f"{folder}_2k.log"], progress=False)
+    assert result.formats == {f"{folder}_2k.log": fmt}
+    assert result.summary()["unmatched"] == 0
+
+
+def test_syslog_directory_parses_every_line_with_templates(shared):
+    result = parse_paths([shared / "casper-rw"], ParseConfig(year=2008), progress=False)
+    table = result.table
+    assert table.schema == LOG_SCHEMA
+    assert table.num_rows == 11_086  # MANIFEST.md
+    assert result.skipped == ["SOURCE.txt"]
+    assert set(result.formats.values()) == {"syslog"}
+    rows = table.to_pylist()
+    auth = [r for r in rows if r["file"] == "logs/auth.log"]
+    assert auth[0]["line"] == 1 and auth[0]["timestamp"].year == 2008
+    assert auth[-1]["timestamp"].year == 2009  # Dec 28 -> Jan: the year rolled over
+    years = [r["timestamp"].year for r in auth]
+    assert years == sorted(years)  # monotone (the raw times are not: a clock change at 21:17 -> 21:07)
+    # Same template id <=> same template text, and far fewer templates than lines.
+    pairs = {(r["template_id"], r["template"]) for r in rows}
+    assert len(pairs) == len({p[0] for p in pairs}) == result.n_templates < 1000
+
+
+def test_dmesg_without_timestamps_is_parsed_as_kernel_messages(shared):
+    result = parse_paths([shared / "dfrws-2009-nssal/logs/dmesg"], progress=False)
+    assert result.formats == {"dmesg": "dmesg"}
+    assert result.table["component"][0].as_py() == "kernel"
+
+
+def test_unmatched_lines_are_kept_and_flagged(write_log):
+    path = write_log("hdfs.log",
+                     "081109 203615 148 INFO dfs.DataNode: PacketResponder 1 terminating\n"
+                     "java.io.IOException: Connection reset by peer\n"
+                     "081109 203616 149 WARN dfs.DataNode: Got exception\n")
+    table = parse_paths([path], progress=False).table
+    assert table["matched"].to_pylist() == [True, False, True]
+    assert table["message"][1].as_py() == "java.io.IOException: Connection reset by peer"
+    assert table["line"].to_pylist() == [1, 2, 3]
+
+
+def test_control_bytes_and_bad_utf8_do_not_break_parsing(write_log):
+    path = write_log("auth.log", b"Jan  1 00:00:01 h sshd[1]: bad \xff\xfe user \x00\x00name\n"
+                                 b"Jan  1 00:00:02 h sshd[1]: ok\x1b[0m\n")
+    table = parse_paths([path], progress=False).table
+    assert table.num_rows == 2 and all(table["matched"].to_pylist())
+    assert "\ufffd" in table["message"][0].as_py() and "\x00" not in table["message"][0].as_py()
+
+
+def test_ten_megabyte_line_is_parsed(write_log):
+    path = write_log("auth.log", "Jan  1 00:00:01 h app: " + "z" * 10_000_000 + "\nJan  1 00:00:02 h app: ok\n")
+    table = parse_paths([path], progress=False).table
+    assert table.num_rows == 2 and len(table["message"][0].as_py()) == 10_000_000
+
+
+def test_format_that_matches_too_little_is_an_error(shared):
+    with pytest.raises(FormatError, match=r"format 'bgl' matches 0% .*e\.g\. "):
+        parse_paths([shared / "loghub-2k/HDFS/HDFS_2k.log"], ParseConfig(format="bgl"), progress=False)
+
+
+def test_unknown_text_is_an_error_that_names_the_best_try(write_log):
+    path = write_log("notes.txt", "just some prose\nwithout any header\n")
+    with pytest.raises(FormatError, match="no known format matches"):
+        parse_paths([path], progress=False)
+
+
+def test_user_format_string_and_unknown_names(write_log):
+    path = write_log("app.log", "2024-01-02 03:04:05 [ERROR] disk full\n2024-01-02 03:04:06 [INFO] ok\n")
+    table = parse_paths([path], ParseConfig(format="<Date> <Time> [<Level>] <Content>"), progress=False).table
+    assert table["level"].to_pylist() == ["ERROR", "INFO"]
+    with pytest.raises(UnknownNameError, match="valid: .*hdfs"):
+        resolve_format("nosuch")

@@ -1,0 +1,64 @@
+from datetime import datetime
+
+from colog.parsing.fields import NO_YEAR
+from colog.parsing.syslog import DmesgFormat, SyslogFormat
+from colog.parsing.years import infer_years
+
+SYSLOG = SyslogFormat()
+
+
+def test_rfc3164_with_tag_and_pid():
+    f = SYSLOG.match("Dec 28 13:11:46 ubuntu gdm[8057]: pam_unix(gdm-autologin:session): session opened")
+    assert (f.host, f.component, f.pid) == ("ubuntu", "gdm", "8057")
+    assert f.message == "pam_unix(gdm-autologin:session): session opened"
+    assert f.timestamp == datetime(NO_YEAR, 12, 28, 13, 11, 46)
+
+
+def test_rfc3164_without_tag_keeps_the_text_and_single_digit_day():
+    f = SYSLOG.match("Jan  7 06:54:12 ubuntu syslogd 1.5.0#2ubuntu6: restart.")
+    assert f.component is None and f.message == "syslogd 1.5.0#2ubuntu6: restart."
+    assert f.timestamp.day == 7
+
+
+def test_priority_gives_severity():
+    f = SYSLOG.match("<11>Feb 29 01:02:03 host kernel: oops")  # 11 = user.err
+    assert f.level == "err" and f.timestamp == datetime(NO_YEAR, 2, 29, 1, 2, 3)
+
+
+def test_rfc5424():
+    f = SYSLOG.match('<165>1 2003-10-11T22:14:15.003Z mymachine evntslog - ID47 [exampleSDID@32473 iut="3"] '
+                     "An application event log entry")
+    assert (f.host, f.component, f.level) == ("mymachine", "evntslog", "notice")
+    assert f.message == "An application event log entry"
+    assert f.timestamp == datetime(2003, 10, 11, 22, 14, 15, 3000)
+
+
+def test_iso_timestamped_rsyslog_line_is_converted_to_utc():
+    f = SYSLOG.match("2023-03-01T10:00:00+02:00 web1 sshd[42]: Accepted publickey for bob")
+    assert f.timestamp == datetime(2023, 3, 1, 8, 0, 0)
+    assert (f.component, f.pid, f.message) == ("sshd", "42", "Accepted publickey for bob")
+
+
+def test_dmesg_with_and_without_uptime():
+    assert SYSLOG.match("[    0.000000] Initializing cgroup subsys cpuset").message == "Initializing cgroup subsys cpuset"
+    assert SYSLOG.match("Using PS3 machine description") is None
+    assert DmesgFormat().match("Using PS3 machine description").component == "kernel"
+
+
+def test_years_roll_over_and_stay_monotone():
+    stamps = [datetime(NO_YEAR, 12, 28), datetime(NO_YEAR, 12, 31), datetime(NO_YEAR, 1, 2), None,
+              datetime(NO_YEAR, 1, 7)]
+    out = infer_years(stamps, first_year=2008, modified=datetime(2030, 1, 1))
+    assert [t.year for t in out if t] == [2008, 2008, 2009, 2009]
+    assert out[3] is None
+    # From the modification time: the last line gets that year.
+    out = infer_years(stamps, first_year=None, modified=datetime(2009, 3, 1))
+    assert [t.year for t in out if t] == [2008, 2008, 2009, 2009]
+    # A last line later in the year than the modification date belongs to the year before.
+    out = infer_years([datetime(NO_YEAR, 11, 1)], None, modified=datetime(2009, 3, 1))
+    assert out[0].year == 2008
+
+
+def test_feb_29_in_a_common_year_is_clamped():
+    out = infer_years([datetime(NO_YEAR, 2, 29)], first_year=2009, modified=datetime(2010, 1, 1))
+    assert out[0] == datetime(2009, 2, 28)
