@@ -1,0 +1,85 @@
+"""`colog train` and `colog evaluate`: a run directory from logs, and its figures again from it."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from colog.cli.data import DATASET, FORMAT, JSON, PATHS, RULE, YEAR
+from colog.features.split import SplitConfig
+from colog.model import CoLogConfig
+from colog.training import TrainConfig
+
+
+def register(app: typer.Typer) -> None:
+    app.command("train")(train)
+    app.command("evaluate")(evaluate)
+
+
+def train(paths: list[Path] = PATHS, dataset: Optional[str] = DATASET, rule: Optional[str] = RULE,
+          fmt: Optional[str] = FORMAT, year: Optional[int] = YEAR,
+          task: str = typer.Option("point", help="point (2 classes) or collective (normal/point/collective/both)."),
+          protocol: str = typer.Option("paper", help="paper (random stratified 60/20/20) or chronological."),
+          window: str = typer.Option("context:1", help="background:W or context:W (the paper: context:1)."),
+          balance: str = typer.Option("tomek", help="none, tomek, random-under, near-miss, cnn, ncr, oss."),
+          seed: int = typer.Option(0, help="Seed of the split, word2vec and the network."),
+          epochs: int = typer.Option(20, help="At most this many epochs (early stopping may end sooner)."),
+          batch_size: int = typer.Option(32, "--batch-size"),
+          lr: float = typer.Option(5e-5, help="Adam learning rate."),
+          no_semantic: bool = typer.Option(False, "--no-semantic", help="Ablation: drop the word modality."),
+          no_sequence: bool = typer.Option(False, "--no-sequence", help="Ablation: drop the window modality."),
+          no_impressed: bool = typer.Option(False, "--no-impressed", help="Ablation: self-attention only."),
+          no_mal: bool = typer.Option(False, "--no-mal", help="Ablation: no modality adaptation layer."),
+          no_balancing_layer: bool = typer.Option(False, "--no-balancing-layer", help="Ablation: mean pooling."),
+          out: Path = typer.Option(Path("runs/latest"), "--out", "-o", help="Run directory to create."),
+          overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing run directory."),
+          as_json: bool = JSON) -> None:
+    """Train CoLog on labeled logs and evaluate it on the held-out test split."""
+    from colog.experiment import ExperimentConfig, train_run
+
+    if no_semantic and no_sequence:
+        raise typer.BadParameter("--no-semantic and --no-sequence together leave nothing to learn from")
+    config = ExperimentConfig(
+        paths=[str(Path(p).resolve()) for p in paths], dataset=dataset, format=fmt, rule=rule, year=year, task=task,
+        window=window, balance=balance, split=SplitConfig(protocol=protocol, seed=seed),
+        model=replace(CoLogConfig(), semantic=not no_semantic, sequence=not no_sequence, impressed=not no_impressed,
+                      mal=not no_mal, balancing_layer=not no_balancing_layer),
+        train=replace(TrainConfig(), epochs=epochs, batch_size=batch_size, lr=lr, seed=seed))
+    metrics = train_run(config, out, overwrite=overwrite)
+    _show(metrics, out, as_json)
+
+
+def evaluate(rundir: Path = typer.Argument(..., help="A run directory written by `colog train`."),
+             as_json: bool = JSON) -> None:
+    """Re-evaluate a saved run on its recorded test split; rewrites metrics.json, plots and report."""
+    from colog.experiment import evaluate_run
+
+    _show(evaluate_run(rundir), rundir, as_json)
+
+
+def _show(metrics: dict, rundir: Path, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps(metrics))
+        return
+    t = metrics["test"]
+    typer.echo(f"{metrics.get('dataset') or 'logs'} · {metrics['task']} task · {metrics['protocol']} protocol · "
+               f"labels {metrics['label_source']}")
+    typer.echo(f"test ({t['n']:,} lines, {t['n_anomalies']:,} anomalous): macro-F1 {t['macro_f1']:.4f}  "
+               f"accuracy {t['accuracy']:.4f}  anomaly P/R/F1 {t['anomaly_precision']:.4f}/"
+               f"{t['anomaly_recall']:.4f}/{t['anomaly_f1']:.4f}")
+    u = metrics.get("test_unseen")
+    if u:
+        typer.echo(f"unseen {metrics['unseen_key']}s ({u['n']:,} lines): macro-F1 {u['macro_f1']:.4f}  "
+                   f"anomaly F1 {u['anomaly_f1']:.4f}")
+    else:
+        typer.echo(f"unseen {metrics['unseen_key']}s: none in the test split")
+    if "train_lines_per_second" in metrics:
+        typer.echo(f"training: {metrics['train_seconds']:.1f} s, {metrics['train_lines_per_second']:,.0f} lines/s, "
+                   f"best epoch {metrics['best_epoch']} of {metrics['epochs']}")
+    if metrics.get("labels_readable_by_model"):
+        typer.echo("note: the labels come from text the model reads (keywords/levels); see report.html")
+    typer.echo(f"run directory: {rundir}  (report.html, metrics.json, plots/)")

@@ -1,0 +1,100 @@
+"""Classification metrics: the paper's macro averages plus the anomaly side's own figures.
+
+Macro averages hide how well the rare anomalies are found when normal lines dominate, so every
+result also reports precision / recall / F1 with all non-normal classes collapsed into one
+positive "anomaly" class.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike
+from sklearn.metrics import accuracy_score, f1_score, precision_recall_fscore_support
+
+logger = logging.getLogger(__name__)
+
+# The scalar keys of `classification_metrics`, for code that validates a saved metrics.json.
+METRIC_KEYS = (
+    "accuracy",
+    "macro_precision",
+    "macro_recall",
+    "macro_f1",
+    "anomaly_precision",
+    "anomaly_recall",
+    "anomaly_f1",
+    "n",
+    "n_anomalies",
+)
+
+
+def _check_labels(y_true: ArrayLike, y_pred: ArrayLike, n_classes: int) -> tuple[np.ndarray, np.ndarray]:
+    """Class ids as 1-D int arrays of one length, each in range(n_classes)."""
+    t = np.asarray(y_true).ravel()
+    p = np.asarray(y_pred).ravel()
+    if t.shape != p.shape:
+        raise ValueError(f"lengths differ: {t.size} true vs {p.size} predicted labels")
+    if t.size == 0:
+        raise ValueError("no labels to score: y_true and y_pred are empty")
+    for name, arr in (("y_true", t), ("y_pred", p)):
+        if arr.dtype.kind not in "biu":
+            raise ValueError(f"{name} must hold integer class ids; got dtype {arr.dtype}")
+        bad = arr[(arr < 0) | (arr >= n_classes)]
+        if bad.size:
+            raise ValueError(f"{name} holds class {bad[0].item()}; valid classes are 0..{n_classes - 1}")
+    return t.astype(np.int64), p.astype(np.int64)
+
+
+def classification_metrics(
+    y_true: ArrayLike, y_pred: ArrayLike, class_names: list[str], normal_class: int = 0
+) -> dict[str, Any]:
+    """Accuracy, macro and anomaly-class precision / recall / F1, and per-class figures."""
+    n_classes = len(class_names)
+    if not 0 <= normal_class < n_classes:
+        raise ValueError(f"normal_class {normal_class} is not one of 0..{n_classes - 1} ({class_names})")
+    t, p = _check_labels(y_true, y_pred, n_classes)
+    labels = list(range(n_classes))
+    prec, rec, f1, support = precision_recall_fscore_support(t, p, labels=labels, zero_division=0)
+    t_anom, p_anom = t != normal_class, p != normal_class
+    a_prec, a_rec, a_f1, _ = precision_recall_fscore_support(
+        t_anom, p_anom, average="binary", pos_label=True, zero_division=0
+    )
+    result: dict[str, Any] = {
+        "accuracy": float(accuracy_score(t, p)),
+        "macro_precision": float(np.mean(prec)),
+        "macro_recall": float(np.mean(rec)),
+        "macro_f1": float(np.mean(f1)),
+        "anomaly_precision": float(a_prec),
+        "anomaly_recall": float(a_rec),
+        "anomaly_f1": float(a_f1),
+        "n": int(t.size),
+        "n_anomalies": int(t_anom.sum()),
+        "per_class": {
+            name: {"precision": float(prec[i]), "recall": float(rec[i]), "f1": float(f1[i]),
+                   "support": int(support[i])}
+            for i, name in enumerate(class_names)
+        },
+    }
+    logger.debug("scored %d lines (%d anomalies): macro F1 %.4f", result["n"], result["n_anomalies"],
+                 result["macro_f1"])
+    return result
+
+
+def per_group_macro_f1(y_true: ArrayLike, y_pred: ArrayLike, groups: ArrayLike, n_classes: int) -> float:
+    """Macro-F1 within each group (a log file), averaged over groups, as the paper reports it.
+
+    Within a group the macro average runs over the classes that occur there (in truth or in a
+    prediction): a file without anomalies, predicted without anomalies, scores 1, not 1 / n_classes.
+    """
+    t, p = _check_labels(y_true, y_pred, n_classes)
+    g = np.asarray(groups).ravel()
+    if g.shape != t.shape:
+        raise ValueError(f"lengths differ: {g.size} groups vs {t.size} labels")
+    scores = [
+        f1_score(t[g == key], p[g == key], average="macro", zero_division=0)
+        for key in np.unique(g)
+    ]
+    logger.debug("per-group macro F1 over %d groups", len(scores))
+    return float(np.mean(scores))

@@ -1,0 +1,167 @@
+"""Evaluation figures as PNG files: confusion matrices, ROC / PR curves, PCA, training curves.
+
+Each function takes arrays (never a model), writes its PNG atomically and closes its figure, so
+long runs that plot many times neither leak figures nor leave half-written files behind.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")  # files only: no display on servers and in tests
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
+from numpy.typing import ArrayLike  # noqa: E402
+from sklearn.decomposition import PCA  # noqa: E402
+from sklearn.metrics import (  # noqa: E402
+    average_precision_score,
+    confusion_matrix,
+    precision_recall_curve,
+    roc_auc_score,
+    roc_curve,
+)
+
+from colog.artifacts import atomic_path  # noqa: E402
+
+logger = logging.getLogger(__name__)
+
+DPI = 110
+
+
+def _save(fig: Figure, path: str | os.PathLike) -> None:
+    """Write `fig` as PNG via a temporary file beside `path`, and close it whatever happens."""
+    try:
+        fig.tight_layout()
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, format="png", dpi=DPI)  # the temp name ends in .tmp: name the format
+    finally:
+        plt.close(fig)
+    logger.info("wrote %s", path)
+
+
+def _message_panel(ax: Axes, title: str, text: str) -> None:
+    """A panel that says why there is no curve, instead of an empty or crashing plot."""
+    ax.set_title(title)
+    ax.text(0.5, 0.5, text, ha="center", va="center", wrap=True, transform=ax.transAxes)
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def _heatmap(ax: Axes, values: np.ndarray, class_names: list[str], title: str, fmt: str) -> None:
+    """One annotated matrix, rows true class, columns predicted class."""
+    peak = values.max() if values.size and values.max() > 0 else 1.0
+    ax.imshow(values, cmap="Blues", vmin=0, vmax=peak)
+    ticks = range(len(class_names))
+    ax.set_xticks(ticks, class_names, rotation=30, ha="right")
+    ax.set_yticks(ticks, class_names)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("true")
+    ax.set_title(title)
+    for (i, j), v in np.ndenumerate(values):
+        ax.text(j, i, format(v, fmt), ha="center", va="center",
+                color="white" if v > peak / 2 else "black")
+
+
+def confusion_matrices(y_true: ArrayLike, y_pred: ArrayLike, class_names: list[str],
+                       path: str | os.PathLike) -> None:
+    """Raw counts beside row-normalised rates: counts show volume, rates show per-class recall."""
+    labels = list(range(len(class_names)))
+    counts = confusion_matrix(np.asarray(y_true).ravel(), np.asarray(y_pred).ravel(), labels=labels)
+    rows = counts.sum(axis=1, keepdims=True)
+    rates = np.divide(counts, rows, out=np.zeros(counts.shape), where=rows > 0)  # empty row: zeros
+    side = 2.0 + 1.0 * len(class_names)
+    fig, (left, right) = plt.subplots(1, 2, figsize=(2 * side, side))
+    _heatmap(left, counts, class_names, "counts", "d")
+    _heatmap(right, rates, class_names, "row-normalised (recall)", ".2f")
+    _save(fig, path)
+
+
+def roc_pr_curves(y_true_binary: ArrayLike, anomaly_score: ArrayLike, path: str | os.PathLike) -> None:
+    """ROC and precision-recall curves with the anomaly class as positive."""
+    y = np.asarray(y_true_binary).ravel().astype(bool)
+    score = np.asarray(anomaly_score, dtype=float).ravel()
+    if y.shape != score.shape:
+        raise ValueError(f"lengths differ: {y.size} labels vs {score.size} scores")
+    fig, (roc_ax, pr_ax) = plt.subplots(1, 2, figsize=(10, 4.5))
+    if y.size == 0 or y.all() or not y.any():
+        only = "no lines" if y.size == 0 else ("only anomalies" if y.all() else "only normal lines")
+        text = f"test labels hold {only}:\nthe curve is undefined"
+        _message_panel(roc_ax, "ROC", text)
+        _message_panel(pr_ax, "precision-recall", text)
+        logger.warning("ROC / PR curves undefined: %s", only)
+    else:
+        fpr, tpr, _ = roc_curve(y, score)
+        roc_ax.plot(fpr, tpr, label=f"AUC = {roc_auc_score(y, score):.4f}")
+        roc_ax.plot([0, 1], [0, 1], linestyle="--", color="grey", linewidth=0.8)
+        roc_ax.set(xlabel="false positive rate", ylabel="true positive rate", title="ROC",
+                   xlim=(0, 1), ylim=(0, 1.02))
+        roc_ax.legend(loc="lower right")
+        precision, recall, _ = precision_recall_curve(y, score)
+        pr_ax.step(recall, precision, where="post",
+                   label=f"AP = {average_precision_score(y, score):.4f}")
+        pr_ax.axhline(y.mean(), linestyle="--", color="grey", linewidth=0.8,
+                      label=f"prevalence = {y.mean():.4f}")
+        pr_ax.set(xlabel="recall", ylabel="precision", title="precision-recall",
+                  xlim=(0, 1), ylim=(0, 1.02))
+        pr_ax.legend(loc="lower left")
+    _save(fig, path)
+
+
+def pca_scatter(vectors: ArrayLike, labels: ArrayLike, class_names: list[str], path: str | os.PathLike,
+                max_points: int = 5000, seed: int = 0) -> None:
+    """The model's fused vectors projected on their first two principal components, by class."""
+    x = np.asarray(vectors, dtype=float)
+    y = np.asarray(labels).ravel()
+    if x.ndim != 2 or x.shape[0] != y.size:
+        raise ValueError(f"vectors must be (N, D) with N = {y.size} labels; got shape {x.shape}")
+    if y.size == 0:
+        raise ValueError("no vectors to plot")
+    if y.size > max_points:
+        keep = np.sort(np.random.default_rng(seed).choice(y.size, size=max_points, replace=False))
+        x, y = x[keep], y[keep]
+    n_comp = min(2, *x.shape)
+    pca = PCA(n_components=n_comp, random_state=seed)
+    xy = np.zeros((x.shape[0], 2))  # (N, 2); a missing second component stays 0
+    xy[:, :n_comp] = pca.fit_transform(x)
+    fig, ax = plt.subplots(figsize=(6.5, 5.5))
+    for c, name in enumerate(class_names):
+        mask = y == c
+        if mask.any():
+            ax.scatter(xy[mask, 0], xy[mask, 1], s=6, alpha=0.6, color=f"C{c % 10}",
+                       label=f"{name} ({int(mask.sum())})")
+    explained = list(pca.explained_variance_ratio_) + [0.0] * (2 - n_comp)
+    ax.set(xlabel=f"PC1 ({explained[0]:.1%})", ylabel=f"PC2 ({explained[1]:.1%})",
+           title=f"PCA of learned vectors ({y.size} points)")
+    ax.legend(markerscale=3, loc="best")
+    _save(fig, path)
+
+
+def training_curves(history: list[dict[str, Any]], path: str | os.PathLike) -> None:
+    """Train loss and validation macro-F1 per epoch, the best epoch marked."""
+    if not history:
+        raise ValueError("no epochs in the training history")
+    epochs = [h["epoch"] for h in history]
+    loss = [h["train_loss"] for h in history]
+    f1 = np.array([np.nan if h.get("valid_macro_f1") is None else h["valid_macro_f1"] for h in history],
+                  dtype=float)
+    fig, (loss_ax, f1_ax) = plt.subplots(1, 2, figsize=(10, 4))
+    loss_ax.plot(epochs, loss, marker="o")
+    loss_ax.set(xlabel="epoch", ylabel="train loss", title="training loss")
+    f1_ax.plot(epochs, f1, marker="o", color="C1")
+    if not np.isnan(f1).all():
+        best = int(np.nanargmax(f1))
+        f1_ax.axvline(epochs[best], linestyle="--", color="grey", linewidth=0.8,
+                      label=f"best: epoch {epochs[best]} ({f1[best]:.4f})")
+        f1_ax.legend(loc="lower right")
+    f1_ax.set(xlabel="epoch", ylabel="macro F1", title="validation macro F1")
+    for ax in (loss_ax, f1_ax):
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    _save(fig, path)

@@ -1,0 +1,68 @@
+"""One typed config for a run, composed of each stage's own; saved as config.json in the run directory."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, fields
+
+from colog.errors import CologError
+from colog.features.balance import METHODS
+from colog.features.split import SplitConfig
+from colog.labeling import WindowSpec
+from colog.model import CoLogConfig
+from colog.training import TrainConfig
+
+TASKS = ("point", "collective")
+FORMAT_VERSION = 1
+
+
+@dataclass
+class ExperimentConfig:
+    """What to train on and how; every field lands in config.json."""
+
+    paths: list[str]
+    dataset: str | None = None
+    format: str | None = None
+    rule: str | None = None
+    year: int | None = None
+    task: str = "point"  # point: 2 classes; collective: the paper's 4 classes
+    window: str = "context:1"  # the paper's default: context, W = 1
+    include_current: bool | None = None  # None: point task includes the line, collective excludes it
+    balance: str = "tomek"
+    split: SplitConfig = field(default_factory=SplitConfig)
+    model: CoLogConfig = field(default_factory=CoLogConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+
+    def __post_init__(self) -> None:
+        if self.task not in TASKS:
+            raise CologError(f"unknown task {self.task!r}; valid: {', '.join(TASKS)}")
+        if self.balance not in METHODS:
+            raise CologError(f"unknown balancing method {self.balance!r}; valid: {', '.join(METHODS)}")
+        self.window_spec  # validates the window text
+
+    @property
+    def window_spec(self) -> WindowSpec:
+        return WindowSpec.parse(self.window)
+
+    @property
+    def includes_current(self) -> bool:
+        return self.task == "point" if self.include_current is None else self.include_current
+
+    def to_dict(self) -> dict:
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("split", "model", "train")}
+        out.update(split=asdict(self.split), model=self.model.to_dict(), train=self.train.to_dict(),
+                   format_version=FORMAT_VERSION)
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "ExperimentConfig":
+        data = dict(data)
+        version = data.pop("format_version", None)
+        if version != FORMAT_VERSION:
+            raise CologError(f"run directory format version {version!r}; this colog reads version {FORMAT_VERSION}")
+        try:
+            train = data.pop("train")
+            train["betas"] = tuple(train["betas"])
+            return cls(split=SplitConfig(**data.pop("split")), model=CoLogConfig.from_dict(data.pop("model")),
+                       train=TrainConfig(**train), **data)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CologError(f"config.json does not match this colog version ({exc})") from exc

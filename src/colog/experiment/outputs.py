@@ -1,0 +1,44 @@
+"""The human side of a run: plots as in the paper and a self-contained HTML report."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+from colog.evaluation.plots import confusion_matrices, pca_scatter, roc_pr_curves, training_curves
+from colog.evaluation.report import write_report
+from colog.experiment.prepare import Prepared
+from colog.features.inputs import ModelInputs
+from colog.training import predict
+
+
+def notes_for(metrics: dict) -> list[str]:
+    """Warnings a reader must see next to the figures."""
+    notes = [f"Protocol: {metrics['protocol']} split (60/20/20). Labels: {metrics['label_source']}."]
+    if metrics.get("labels_readable_by_model"):
+        notes.append("Labels come from keywords or levels in the log text that the model can read: a high score "
+                     "partly measures how well the model learns the labelling rule.")
+    if metrics["protocol"] == "paper":
+        notes.append("The paper protocol splits lines at random: copies of the same message land in train and "
+                     "test. See test_unseen and the chronological protocol for generalisation.")
+    return notes
+
+
+def write_outputs(rundir: Path, model: torch.nn.Module, data: Prepared, inputs: ModelInputs, metrics: dict,
+                  config: dict, history: list[dict]) -> None:
+    plots = rundir / "plots"
+    plots.mkdir(exist_ok=True)
+    test = data.rows(2)
+    probs, vectors = predict(model, inputs, test, with_vectors=True)
+    truth = data.labels[test]
+    paths = {"confusion": plots / "confusion.png", "roc_pr": plots / "roc_pr.png", "pca": plots / "pca.png"}
+    confusion_matrices(truth, probs.argmax(1), data.class_names, paths["confusion"])
+    roc_pr_curves((truth != 0).astype(int), 1.0 - probs[:, 0], paths["roc_pr"])
+    pca_scatter(vectors, truth, data.class_names, paths["pca"])
+    if history:
+        paths["training"] = plots / "training.png"
+        training_curves(history, paths["training"])
+    title = f"colog run: {metrics.get('dataset') or 'logs'}, {metrics['task']} task, {metrics['protocol']} protocol"
+    write_report(rundir / "report.html", title=title, metrics=metrics, config=config, plots=paths,
+                 notes=notes_for(metrics))

@@ -1,0 +1,72 @@
+"""Everything the network reads, for every line, as index arrays into per-message tables.
+
+Lines refer to unique messages by id; a message's tokens live once in a TokenTable and its SBERT
+vector once in `vectors`. Two lines whose message and window messages are the same are the same
+model input: `input_keys` finds them so that each is scored once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pyarrow as pa
+
+from colog.features.store import MessageStore
+from colog.features.tokens import TokenTable, Vocabulary, tokenize
+from colog.features.windows import gather, window_index
+from colog.labeling import WindowSpec, group_ids
+
+
+@dataclass
+class LineMessages:
+    """Unique messages of a table and each line's id among them."""
+
+    messages: list[str]
+    ids: np.ndarray  # (N,) int64 into `messages`
+
+    @classmethod
+    def of(cls, table: pa.Table) -> "LineMessages":
+        texts = table["message"].to_pylist()
+        index: dict[str, int] = {}
+        ids = np.fromiter((index.setdefault(t, len(index)) for t in texts), dtype=np.int64, count=len(texts))
+        return cls(list(index), ids)
+
+
+@dataclass
+class ModelInputs:
+    """Token and window inputs of N lines, gathered per batch."""
+
+    tokens: TokenTable  # per unique message
+    vectors: np.ndarray  # (U, 384) SBERT vector per unique message
+    message_ids: np.ndarray  # (N,)
+    window: np.ndarray  # (N, Lw) row numbers, -1 = padding
+
+    @classmethod
+    def build(cls, table: pa.Table, messages: LineMessages, vocab: Vocabulary, store: MessageStore,
+              spec: WindowSpec, include_current: bool, max_len: int = 60, progress: bool = False) -> "ModelInputs":
+        ids = store.ids(messages.messages, progress=progress)  # may grow store.vectors: read it after
+        vectors = store.vectors[ids]
+        groups = group_ids(table["file"].to_numpy(zero_copy_only=False))
+        return cls(TokenTable.build(messages.messages, vocab, max_len), vectors, messages.ids,
+                   window_index(groups, spec, include_current))
+
+    def batch(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """tokens (B, Ls), token mask, window vectors (B, Lq, 384), window mask."""
+        tokens, token_mask = self.tokens.batch(self.message_ids[rows])
+        window, window_mask = gather(self.window, self.message_ids, self.vectors, rows)
+        return tokens, token_mask, window, window_mask
+
+    def input_keys(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Representative rows of the distinct inputs among `rows`, and each row's position among them."""
+        win = self.window[rows]
+        key = np.column_stack([self.message_ids[rows], np.where(win >= 0, self.message_ids[win], -1)])
+        _, first, inverse = np.unique(key, axis=0, return_index=True, return_inverse=True)
+        return rows[first], inverse.ravel()
+
+
+def fit_vocabulary(messages: LineMessages, train_rows: np.ndarray, max_len: int = 60) -> tuple[Vocabulary, list]:
+    """The vocabulary of the training lines' messages only, and their token lists (for word2vec)."""
+    train_messages = np.unique(messages.ids[train_rows])
+    token_lists = [tokenize(messages.messages[i], max_len) for i in train_messages]
+    return Vocabulary.fit(token_lists), token_lists

@@ -1,0 +1,81 @@
+"""Train / valid / test splits, always named: `paper` (random stratified per line) and `chronological`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+import pyarrow as pa
+
+from colog.errors import CologError, UnknownNameError
+from colog.parsing.readers import file_type
+
+PROTOCOLS = ("paper", "chronological")
+SPLITS = ("train", "valid", "test")
+
+
+@dataclass(frozen=True)
+class SplitConfig:
+    """Shares of train / valid / test (the paper: 60/20/20) and the protocol that assigns lines."""
+
+    protocol: str = "paper"
+    train: float = 0.6
+    valid: float = 0.2
+    seed: int = 0
+
+
+def split_lines(table: pa.Table, labels: np.ndarray, config: SplitConfig) -> np.ndarray:
+    """One of 0 (train), 1 (valid), 2 (test) per row."""
+    if config.protocol not in PROTOCOLS:
+        raise UnknownNameError("protocol", config.protocol, list(PROTOCOLS))
+    if not 0 < config.train < 1 or not 0 < config.valid < 1 or config.train + config.valid >= 1:
+        raise CologError(f"split shares train={config.train}, valid={config.valid} must be in (0, 1) and leave a test share")
+    n = table.num_rows
+    if n < 10:
+        raise CologError(f"{n} lines are too few to split into train, valid and test")
+    if config.protocol == "paper":
+        out = _stratified(labels, config)
+    else:
+        out = _chronological(table, config)
+    for s, name in enumerate(SPLITS):
+        if not (out == s).any():
+            raise CologError(f"the {name} split is empty ({n} lines, protocol {config.protocol})")
+    return out
+
+
+def _stratified(labels: np.ndarray, config: SplitConfig) -> np.ndarray:
+    """Per class, shuffle with the seed and cut at the shares: every class lands in every split it can."""
+    rng = np.random.default_rng(config.seed)
+    out = np.empty(len(labels), dtype=np.int8)
+    for cls in np.unique(labels):
+        rows = rng.permutation(np.nonzero(labels == cls)[0])
+        a = int(round(len(rows) * config.train))
+        b = a + int(round(len(rows) * config.valid))
+        out[rows[:a]], out[rows[a:b]], out[rows[b:]] = 0, 1, 2
+    return out
+
+
+def _chronological(table: pa.Table, config: SplitConfig) -> np.ndarray:
+    """Within each file group (rotations of one log: syslog, syslog.0, ...), the earliest 60 % train, then valid, then test."""
+    files = table["file"].to_pylist()
+    lines = table["line"].to_pylist()
+    stamps = table["timestamp"].to_pylist()
+    groups: dict[str, list[int]] = {}
+    for i, f in enumerate(files):
+        groups.setdefault(file_type(f), []).append(i)
+    out = np.empty(len(files), dtype=np.int8)
+    for rows in groups.values():
+        # Lines without a timestamp (dmesg) keep file order; a stable sort keeps ties in file order too.
+        rows.sort(key=lambda i: (stamps[i] or datetime.min, files[i], lines[i]))
+        a = int(round(len(rows) * config.train))
+        b = a + int(round(len(rows) * config.valid))
+        arr = np.array(rows)
+        out[arr[:a]], out[arr[a:b]], out[arr[b:]] = 0, 1, 2
+    return out
+
+
+def unseen_mask(keys: np.ndarray, split: np.ndarray) -> np.ndarray:
+    """Test lines whose key (template id, or message id for OS logs) never occurs in the training split."""
+    seen = np.isin(keys, np.unique(keys[split == 0]))
+    return (split == 2) & ~seen

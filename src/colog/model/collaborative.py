@@ -1,0 +1,164 @@
+"""The collaborative transformer (paper section 4): two streams encoded together, fused, classified.
+
+Semantic stream: the line's tokens -> frozen word vectors -> LSTM. Sequence stream: the window's
+SBERT vectors -> Linear. T blocks update both streams at once from the same inputs (each attends to
+itself, then to the other), a modality adaptation layer sits between blocks, and the balancing layer
+fuses the streams for the classifier.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from colog.errors import CologError
+from colog.model.adaptation import ModalityAdaptation
+from colog.model.attention import ImpressedLayer
+from colog.model.balancing import BalancingLayer, MeanFusion
+
+STREAMS = ("semantic", "sequence")
+OTHER = {"semantic": "sequence", "sequence": "semantic"}
+
+
+class ConfigError(CologError, ValueError):
+    """A model config that names unknown keys or cannot build a network."""
+
+
+@dataclass
+class CoLogConfig:
+    """Sizes and ablation switches of the collaborative transformer; defaults are the paper's."""
+
+    word_dim: int = 300  # word2vec size
+    seq_dim: int = 384  # SBERT all-MiniLM-L6-v2
+    hidden: int = 256  # d
+    heads: int = 4
+    layers: int = 2  # T collaborative blocks
+    ffn: int = 2048
+    dropout: float = 0.1
+    latent: int = 512  # balancing layer's shared space
+    n_classes: int = 2
+    max_len: int = 60  # cap on tokens and window rows; MAL has this many glimpses
+    semantic: bool = True  # ablation switches (paper Table 17)
+    sequence: bool = True
+    impressed: bool = True  # False: impressed attention replaced by plain self-attention
+    mal: bool = True  # modality adaptation layer between blocks
+    balancing_layer: bool = True  # False: masked mean pooling per stream, summed, LayerNorm, classifier
+
+    def __post_init__(self):
+        if not (self.semantic or self.sequence):
+            raise ConfigError("semantic and sequence are both False; at least one stream must be on")
+        if self.hidden % self.heads:
+            raise ConfigError(f"hidden={self.hidden} is not divisible by heads={self.heads}")
+        if self.layers < 1:
+            raise ConfigError(f"layers={self.layers}; need at least 1")
+
+    @property
+    def streams(self) -> tuple[str, ...]:
+        """The streams switched on, in a fixed order."""
+        return tuple(s for s in STREAMS if getattr(self, s))
+
+    def to_dict(self) -> dict:
+        """Plain JSON-ready values."""
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "CoLogConfig":
+        """Inverse of `to_dict`; a key this version does not know is an error, not silently dropped."""
+        valid = {f.name for f in fields(cls)}
+        unknown = sorted(set(d) - valid)
+        if unknown:
+            raise ConfigError(f"unknown CoLogConfig keys {unknown}; valid: {', '.join(sorted(valid))}")
+        return cls(**d)
+
+
+class CoLog(nn.Module):
+    """Classifies a log line from its tokens and its window of neighbouring messages.
+
+    `word_vectors` (V, word_dim): row 0 is PAD (zeros); kept frozen. Unused, and may be None, when
+    `config.semantic` is False.
+    """
+
+    def __init__(self, config: CoLogConfig, word_vectors: Tensor | None):
+        super().__init__()
+        self.config = config
+        c = config
+        if c.semantic:
+            if word_vectors is None or word_vectors.dim() != 2 or word_vectors.size(1) != c.word_dim:
+                shape = None if word_vectors is None else tuple(word_vectors.shape)
+                raise ConfigError(f"word_vectors has shape {shape}; expected (V, word_dim={c.word_dim})")
+            self.embed = nn.Embedding.from_pretrained(word_vectors.float(), freeze=True, padding_idx=0)
+            self.lstm = nn.LSTM(c.word_dim, c.hidden, batch_first=True)
+        if c.sequence:
+            self.project = nn.Linear(c.seq_dim, c.hidden)
+        self.blocks = nn.ModuleList(
+            nn.ModuleDict({s: ImpressedLayer(c.hidden, c.heads, c.ffn, c.dropout) for s in c.streams})
+            for _ in range(c.layers))
+        n_mal = c.layers - 1 if c.mal else 0  # between blocks, not after the last
+        self.mals = nn.ModuleList(
+            nn.ModuleDict({s: ModalityAdaptation(c.hidden, c.max_len, c.dropout) for s in c.streams})
+            for _ in range(n_mal))
+        self.fuse = BalancingLayer(c.streams, c.hidden, c.latent) if c.balancing_layer else MeanFusion(c.hidden)
+        self.classifier = nn.Linear(self.fuse.out_dim, c.n_classes)
+
+    def forward(self, tokens: Tensor, token_mask: Tensor, window: Tensor, window_mask: Tensor,
+                return_attention: bool = False) -> Tensor | tuple[Tensor, dict[str, Tensor]]:
+        """Logits (B, n_classes); with `return_attention`, also the last block's impressed-attention
+        weights averaged over heads: {"semantic": (B, Ls, Lq), "sequence": (B, Lq, Ls)}.
+
+        The dict is empty when there is no cross-modal attention (`impressed=False` or one stream).
+        """
+        z, attn = self._encode(tokens, token_mask, window, window_mask, need_weights=return_attention)
+        logits = self.classifier(z)  # (B, n_classes)
+        return (logits, attn) if return_attention else logits
+
+    def encode(self, tokens: Tensor, token_mask: Tensor, window: Tensor, window_mask: Tensor) -> Tensor:
+        """The vector the classifier reads: (B, latent), or (B, hidden) when `balancing_layer=False`."""
+        return self._encode(tokens, token_mask, window, window_mask, need_weights=False)[0]
+
+    def _encode(self, tokens: Tensor, token_mask: Tensor, window: Tensor, window_mask: Tensor,
+                need_weights: bool) -> tuple[Tensor, dict[str, Tensor]]:
+        """tokens (B, Ls) long, token_mask (B, Ls) bool; window (B, Lq, seq_dim), window_mask (B, Lq) bool.
+
+        True = real. Token padding must be trailing (the LSTM reads left to right, so trailing
+        padding cannot reach a real position); window padding may sit anywhere. Ls, Lq <= max_len.
+        """
+        c = self.config
+        streams: dict[str, tuple[Tensor, Tensor]] = {}
+        if c.semantic:
+            tokens, token_mask = self._at_least_one(tokens, token_mask, "tokens")
+            tokens = tokens.masked_fill(~token_mask, 0)  # padding reads as PAD, a zero vector
+            h, _ = self.lstm(self.embed(tokens))  # (B, Ls, d)
+            streams["semantic"] = (h, token_mask)
+        if c.sequence:
+            window, window_mask = self._at_least_one(window, window_mask, "window rows")
+            # padded rows read as zeros whatever the collator left there, so an empty row (see
+            # attention.nonempty) is one zero position on either stream
+            window = window.masked_fill(~window_mask[..., None], 0.0)
+            streams["sequence"] = (self.project(window), window_mask)  # (B, Lq, d)
+
+        attn: dict[str, Tensor] = {}
+        cross = c.impressed and len(streams) == 2
+        for i, block in enumerate(self.blocks):
+            last = i == len(self.blocks) - 1
+            updated = {}
+            for name, (x, mask) in streams.items():
+                other, other_mask = streams[OTHER[name]] if cross else (None, None)
+                x, w = block[name](x, mask, other, other_mask, need_weights=need_weights and last and cross)
+                if w is not None:
+                    attn[name] = w  # (B, L_own, L_other)
+                updated[name] = (x, mask)
+            if i < len(self.mals):
+                updated = {s: (self.mals[i][s](x, m), m) for s, (x, m) in updated.items()}
+            streams = updated
+        return self.fuse(streams), attn
+
+    def _at_least_one(self, x: Tensor, mask: Tensor, what: str) -> tuple[Tensor, Tensor]:
+        """Checks the length cap and gives a batch of padded length 0 one masked position."""
+        if x.size(1) > self.config.max_len:
+            raise ValueError(f"{x.size(1)} {what} in a batch; the model takes at most max_len={self.config.max_len}")
+        if x.size(1) == 0:
+            pad = (0, 0, 0, 1) if x.dim() == 3 else (0, 1)
+            x, mask = F.pad(x, pad), F.pad(mask, (0, 1))
+        return x, mask

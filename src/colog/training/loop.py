@@ -1,0 +1,130 @@
+"""The training loop: Adam, warm-up, halve-on-plateau with best-checkpoint reload, early stopping.
+
+The loop knows nothing about the network beyond `forward`; what happens at the end of an epoch
+(validation, checkpoints, progress) is the callbacks' and the `evaluate` function's business.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Callable
+
+import numpy as np
+import torch
+from torch import nn
+from tqdm.auto import tqdm
+
+from colog.features.inputs import ModelInputs
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class TrainConfig:
+    """The paper's schedule (section 5.2.2) unless noted."""
+
+    epochs: int = 20
+    batch_size: int = 32
+    lr: float = 5e-5
+    betas: tuple[float, float] = (0.9, 0.98)  # as the reference code
+    warmup_steps: int = 200  # linear warm-up; the paper warms up for 5 of its 20 epochs
+    lr_decay: float = 0.5
+    max_decays: int = 3  # reload the best weights and halve the LR this many times, then stop
+    plateau: int = 2  # epochs without improvement before a decay
+    patience: int = 5  # epochs without improvement before stopping
+    dedup: bool = True  # train on each distinct (input, label) once per epoch
+    seed: int = 0
+    threads: int = 2  # torch threads; this machine has 2 cores
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class History:
+    """One record per epoch, and what the best epoch was."""
+
+    epochs: list[dict] = field(default_factory=list)
+    best_epoch: int = -1
+    best_score: float = -1.0
+    train_seconds: float = 0.0
+    lines_seen: int = 0
+
+
+class Trainer:
+    """Fits a model on training rows; `evaluate(model) -> score` ranks epochs (valid macro-F1)."""
+
+    def __init__(self, config: TrainConfig, callbacks: list[Callable[[dict], None]] | None = None,
+                 progress: bool = True):
+        self.config = config
+        self.callbacks = callbacks or []
+        self.progress = progress
+
+    def fit(self, model: nn.Module, inputs: ModelInputs, labels: np.ndarray, train_rows: np.ndarray,
+            evaluate: Callable[[nn.Module], float]) -> History:
+        cfg = self.config
+        torch.set_num_threads(cfg.threads)
+        torch.manual_seed(cfg.seed)
+        rng = np.random.default_rng(cfg.seed)
+        items = self._items(inputs, labels, train_rows)
+        params = [p for p in model.parameters() if p.requires_grad]
+        optimizer = torch.optim.Adam(params, lr=cfg.lr, betas=cfg.betas)
+        target = torch.from_numpy(labels.astype(np.int64))
+        history, best_state = History(), copy.deepcopy(model.state_dict())
+        lr, decays, since_best, step = cfg.lr, 0, 0, 0
+        for epoch in range(1, cfg.epochs + 1):
+            model.train()
+            order = rng.permutation(items)
+            start, total = time.perf_counter(), 0.0
+            batches = range(0, len(order), cfg.batch_size)
+            for lo in tqdm(batches, desc=f"epoch {epoch}", unit="batch", leave=False,
+                           disable=not self.progress, delay=1.0):
+                rows = order[lo:lo + cfg.batch_size]
+                tokens, tmask, window, wmask = (torch.from_numpy(a) for a in inputs.batch(rows))
+                for group in optimizer.param_groups:
+                    group["lr"] = lr * min(1.0, (step + 1) / max(cfg.warmup_steps, 1))
+                loss = nn.functional.cross_entropy(model(tokens, tmask, window, wmask), target[rows])
+                optimizer.zero_grad(set_to_none=True)
+                loss.backward()
+                optimizer.step()
+                total += loss.item() * len(rows)
+                step += 1
+            seconds = time.perf_counter() - start
+            history.train_seconds += seconds
+            history.lines_seen += len(order)
+            score = evaluate(model)
+            record = {"epoch": epoch, "train_loss": total / len(order), "valid_macro_f1": score, "lr": lr,
+                      "seconds": seconds, "items_per_second": len(order) / seconds}
+            history.epochs.append(record)
+            if score > history.best_score:
+                history.best_score, history.best_epoch, since_best = score, epoch, 0
+                best_state = copy.deepcopy(model.state_dict())
+            else:
+                since_best += 1
+            for callback in self.callbacks:
+                callback(record)
+            logger.info("epoch %d: loss %.4f valid macro-F1 %.4f lr %.2e", epoch, record["train_loss"], score, lr)
+            if history.best_score >= 1.0 and since_best >= 1:
+                break  # nothing left to improve on validation
+            if since_best >= cfg.patience:
+                break
+            if since_best and since_best % cfg.plateau == 0:
+                if decays == cfg.max_decays:
+                    break
+                model.load_state_dict(best_state)
+                lr, decays = lr * cfg.lr_decay, decays + 1
+        model.load_state_dict(best_state)
+        return history
+
+    def _items(self, inputs: ModelInputs, labels: np.ndarray, rows: np.ndarray) -> np.ndarray:
+        """Training rows, or one representative per distinct (input, label) when deduplicating."""
+        if not self.config.dedup:
+            return rows
+        out = []
+        for cls in np.unique(labels[rows]):
+            of_class = rows[labels[rows] == cls]
+            out.append(inputs.input_keys(of_class)[0])
+        return np.sort(np.concatenate(out))

@@ -1,0 +1,120 @@
+"""A real (small) end-to-end run: parse, label, split, embed, balance, train, evaluate, save, re-evaluate."""
+
+import json
+from dataclasses import replace
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+
+from colog.cli.main import main
+from colog.evaluation.metrics import METRIC_KEYS
+from colog.experiment import ExperimentConfig, evaluate_run, train_run
+from colog.model import CoLogConfig
+from colog.training import TrainConfig
+
+SMALL = CoLogConfig(hidden=64, heads=2, ffn=128)
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    import os
+
+    path = tmp_path_factory.mktemp("cache")
+    old = os.environ.get("COLOG_CACHE")
+    os.environ["COLOG_CACHE"] = str(path)
+    yield path
+    if old is None:
+        del os.environ["COLOG_CACHE"]
+    else:
+        os.environ["COLOG_CACHE"] = old
+
+
+@pytest.fixture(scope="module")
+def bgl_run(bundled, cache, tmp_path_factory):
+    out = tmp_path_factory.mktemp("runs") / "bgl"
+    config = ExperimentConfig(paths=[str(bundled / "bgl")], dataset="bgl", model=SMALL,
+                              train=replace(TrainConfig(), epochs=3, lr=1e-3, batch_size=64))
+    return out, train_run(config, out, progress=False)
+
+
+def test_run_directory_holds_everything(bgl_run):
+    out, _ = bgl_run
+    for name in ("config.json", "split.parquet", "vocab.json", "word2vec.safetensors", "model.safetensors",
+                 "model.json", "metrics.json", "history.json", "report.html", "plots/confusion.png",
+                 "plots/roc_pr.png", "plots/pca.png", "plots/training.png"):
+        assert (out / name).is_file(), name
+    assert not list(out.parent.glob(".bgl.*"))  # no staging directory left behind
+    split = pq.read_table(out / "split.parquet").to_pydict()
+    assert len(split["line"]) == 4000 and set(split["split"]) == {"train", "valid", "test"}
+    assert len(set(zip(split["file"], split["line"]))) == 4000  # no line in two splits
+
+
+def test_metrics_schema_and_the_model_beats_the_majority_class(bgl_run):
+    out, metrics = bgl_run
+    saved = json.loads((out / "metrics.json").read_text())
+    for key in ("dataset", "task", "protocol", "label_source", "seed", "n_train", "n_valid", "n_test",
+                "train_seconds", "train_lines_per_second", "test", "test_unseen"):
+        assert key in saved, key
+    for key in METRIC_KEYS:
+        assert key in saved["test"]
+    assert saved["n_train"] + saved["n_valid"] + saved["n_test"] == 4000
+    test = metrics["test"]
+    majority_macro_f1 = 0.5 * 2 * (1 - test["n_anomalies"] / test["n"]) / (2 - test["n_anomalies"] / test["n"])
+    assert test["macro_f1"] > majority_macro_f1 + 0.2
+    assert test["anomaly_recall"] > 0.5
+    assert saved["label_source"] == "column:alert" and saved["protocol"] == "paper"
+
+
+def test_evaluate_reproduces_the_saved_figures(bgl_run):
+    out, metrics = bgl_run
+    again = evaluate_run(out, progress=False)
+    scalars = {k: v for k, v in metrics["test"].items() if k != "per_class"}
+    assert {k: again["test"][k] for k in scalars} == pytest.approx(scalars)
+
+
+def test_second_run_embeds_nothing(bundled, cache):
+    from colog.experiment.prepare import load_data
+
+    config = ExperimentConfig(paths=[str(bundled / "bgl")], dataset="bgl")
+    data = load_data(config, progress=False)
+    data.store.ids(data.messages.messages)
+    assert data.store.embedded == 0 and len(data.store) >= len(data.messages.messages)
+
+
+def test_evaluate_rejects_an_incomplete_run_directory(bgl_run, tmp_path, capsys):
+    import shutil
+
+    broken = tmp_path / "broken"
+    shutil.copytree(bgl_run[0], broken)
+    (broken / "model.safetensors").unlink()
+    assert main(["evaluate", str(broken)]) == 2
+    assert "missing: model.safetensors" in capsys.readouterr().err
+    config = json.loads((broken / "config.json").read_text())
+    config["format_version"] = 99
+    (broken / "config.json").write_text(json.dumps(config))
+    shutil.copy(bgl_run[0] / "model.safetensors", broken / "model.safetensors")
+    assert main(["evaluate", str(broken)]) == 2
+    assert "format version 99" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--window", "sideways:1"], "window 'sideways:1' is malformed"),
+    (["--rule", "level:NOPE"], "one class only"),
+    (["--task", "both"], "unknown task"),
+    (["--balance", "smote"], "unknown balancing method"),
+])
+def test_train_bad_input(bundled, tmp_path, capsys, cache, argv, message):
+    out = tmp_path / "run"
+    code = main(["train", str(bundled / "bgl"), "--dataset", "bgl", "--out", str(out), "--epochs", "1", *argv])
+    err = capsys.readouterr().err
+    assert code != 0 and message in err and "Traceback" not in err
+    assert not out.exists() and not list(tmp_path.glob(".run.*"))
+
+
+def test_existing_run_directory_is_not_overwritten(bgl_run, bundled, capsys):
+    out, _ = bgl_run
+    before = (out / "metrics.json").read_text()
+    code = main(["train", str(bundled / "bgl"), "--dataset", "bgl", "--out", str(out), "--epochs", "1"])
+    assert code != 0 and "already exists" in capsys.readouterr().err
+    assert (out / "metrics.json").read_text() == before

@@ -1,0 +1,84 @@
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from colog.errors import CologError
+from colog.features.balance import balance
+from colog.features.split import SplitConfig, split_lines, unseen_mask
+from colog.features.windows import gather, window_index
+from colog.labeling import WindowSpec, group_ids
+
+
+def test_window_index_respects_files_and_current_line():
+    groups = group_ids(["a", "a", "a", "b", "b"])
+    idx = window_index(groups, WindowSpec("context", 1), include_current=True)
+    assert idx.tolist() == [[-1, 0, 1], [0, 1, 2], [1, 2, -1], [-1, 3, 4], [3, 4, -1]]
+    idx = window_index(groups, WindowSpec("background", 2), include_current=False)
+    assert idx.tolist() == [[-1, -1], [-1, 0], [0, 1], [-1, -1], [-1, 3]]
+
+
+def test_gather_reads_vectors_by_message_id_and_drops_padding_columns():
+    vectors = np.arange(6, dtype=np.float32).reshape(3, 2)  # 3 unique messages
+    message_ids = np.array([2, 0, 1])
+    index = np.array([[-1, -1, 0], [-1, 0, 1], [-1, 1, 2]])
+    out, mask = gather(index, message_ids, vectors, np.array([0, 2]))
+    assert mask.tolist() == [[False, True], [True, True]]  # the all-padding first column is gone
+    assert out.tolist() == [[[0, 0], [4, 5]], [[0, 1], [2, 3]]]
+
+
+def _table(n, files=None, stamps=None):
+    from datetime import datetime, timedelta
+
+    files = files or ["syslog"] * n
+    stamps = stamps or [datetime(2020, 1, 1) + timedelta(minutes=i) for i in range(n)]
+    return pa.table({"file": files, "line": list(range(1, n + 1)), "timestamp": stamps})
+
+
+def test_paper_split_is_stratified_disjoint_and_seeded():
+    labels = np.array([0] * 80 + [1] * 20)
+    a = split_lines(_table(100), labels, SplitConfig("paper", seed=1))
+    assert np.bincount(a).tolist() == [60, 20, 20]
+    assert [int((labels[a == s] == 1).sum()) for s in range(3)] == [12, 4, 4]
+    assert np.array_equal(a, split_lines(_table(100), labels, SplitConfig("paper", seed=1)))
+    assert not np.array_equal(a, split_lines(_table(100), labels, SplitConfig("paper", seed=2)))
+
+
+def test_chronological_split_keeps_time_order_within_each_file_group():
+    from datetime import datetime, timedelta
+
+    n = 50
+    # Two rotations of syslog, the older one (syslog.1) listed second, plus an auth.log.
+    files = ["syslog"] * 20 + ["syslog.1"] * 20 + ["auth.log"] * 10
+    t0 = datetime(2020, 1, 1)
+    stamps = ([t0 + timedelta(hours=10 + i) for i in range(20)] + [t0 + timedelta(hours=i) for i in range(20)]
+              + [t0 + timedelta(hours=i) for i in range(10)])
+    split = split_lines(_table(n, files, stamps), np.zeros(n, dtype=int), SplitConfig("chronological"))
+    for group in (range(0, 40), range(40, 50)):
+        rows = sorted(group, key=lambda i: stamps[i])
+        assert list(split[rows]) == sorted(split[rows])  # train, then valid, then test in time order
+    assert (split[20:40][:10] == 0).all()  # syslog.1 is older: it starts the training split
+
+
+def test_split_errors():
+    with pytest.raises(CologError, match="too few"):
+        split_lines(_table(5), np.zeros(5, dtype=int), SplitConfig())
+    with pytest.raises(CologError, match="unknown protocol"):
+        split_lines(_table(20), np.zeros(20, dtype=int), SplitConfig("random"))
+
+
+def test_unseen_mask():
+    keys = np.array([1, 1, 2, 3, 2, 4])
+    split = np.array([0, 2, 0, 2, 2, 1])
+    assert unseen_mask(keys, split).tolist() == [False, False, False, True, False, False]
+
+
+def test_tomek_removes_majority_side_of_links_on_training_rows_only():
+    vectors = np.array([[0.0], [0.1], [5.0], [5.05], [10.0]], dtype=np.float32)
+    # rows 0-3 train: messages 0 (label 0, twice), 1 (label 1), 2 (label 0), 3 (label 0); row 5 not passed in
+    message_ids = np.array([0, 0, 1, 2, 3, 4])
+    labels = np.array([0, 0, 1, 0, 0, 1])
+    train = np.array([0, 1, 2, 3, 4])
+    kept = balance(train, message_ids, labels, vectors, "tomek")
+    # message 0 (normal) and 1 (anomaly) are each other's nearest neighbours: both copies of 0 go.
+    assert kept.tolist() == [2, 3, 4]
+    assert balance(train, message_ids, labels, vectors, "none").tolist() == train.tolist()

@@ -1,0 +1,128 @@
+import pytest
+import torch
+
+from colog.errors import CologError
+from colog.model import CoLog, CoLogConfig, ConfigError
+
+SMALL = dict(word_dim=16, seq_dim=24, hidden=32, heads=2, ffn=64, latent=40, max_len=12)
+VOCAB = 50
+
+
+def word_vectors():
+    v = torch.randn(VOCAB, SMALL["word_dim"])
+    v[0] = 0  # PAD
+    return v
+
+
+def build(**overrides):
+    torch.manual_seed(0)
+    return CoLog(CoLogConfig(**{**SMALL, **overrides}), word_vectors())
+
+
+def masks(lengths, width):
+    return torch.arange(width)[None, :] < torch.tensor(lengths)[:, None]  # (B, width)
+
+
+def batch(token_lengths=(5, 3, 0, 2), window_lengths=(4, 1, 2, 0), ls=6, lq=4):
+    """Real positions are the same whatever ls / lq; padded ones hold junk."""
+    g = torch.Generator().manual_seed(2)
+    b = len(token_lengths)
+    tokens = torch.randint(1, VOCAB, (b, 12), generator=g)[:, :ls]
+    window = torch.randn(b, 12, SMALL["seq_dim"], generator=g)[:, :lq]
+    return tokens, masks(token_lengths, ls), window, masks(window_lengths, lq)
+
+
+def test_config_round_trip_and_unknown_keys():
+    c = CoLogConfig(hidden=64, mal=False)
+    assert CoLogConfig.from_dict(c.to_dict()) == c
+    with pytest.raises(ValueError, match=r"unknown CoLogConfig keys \['colour', 'size'\]"):
+        CoLogConfig.from_dict({**c.to_dict(), "size": 1, "colour": 2})
+    assert issubclass(ConfigError, CologError)
+
+
+@pytest.mark.parametrize("bad, match", [(dict(semantic=False, sequence=False), "at least one stream"),
+                                        (dict(hidden=30, heads=4), "not divisible"),
+                                        (dict(layers=0), "at least 1")])
+def test_config_rejects_networks_that_cannot_be_built(bad, match):
+    with pytest.raises(ConfigError, match=match):
+        CoLogConfig(**bad)
+
+
+def test_word_vectors_of_the_wrong_size_are_rejected():
+    with pytest.raises(ConfigError, match=r"\(50, 7\)"):
+        CoLog(CoLogConfig(**SMALL), torch.zeros(VOCAB, 7))
+
+
+def test_shapes_and_encode():
+    model = build(n_classes=4).eval()
+    b = batch()
+    z = model.encode(*b)
+    assert z.shape == (4, SMALL["latent"])
+    torch.testing.assert_close(model(*b), model.classifier(z))
+    assert model(*b).shape == (4, 4)
+
+
+def test_padding_changes_nothing():
+    model = build().eval()
+    assert torch.allclose(model(*batch()), model(*batch(ls=12, lq=9)), atol=1e-5)
+
+
+def test_a_row_does_not_depend_on_its_batch():
+    model = build().eval()
+    tokens, tm, window, wm = batch()
+    alone = model(tokens[:1, :5], tm[:1, :5], window[:1], wm[:1])
+    assert torch.allclose(model(tokens, tm, window, wm)[:1], alone, atol=1e-5)
+
+
+def test_gradients_reach_both_streams_and_the_embeddings_stay_frozen():
+    model = build()
+    torch.nn.functional.cross_entropy(model(*batch()), torch.tensor([0, 1, 0, 1])).backward()
+    assert model.lstm.weight_ih_l0.grad.abs().sum() > 0
+    assert model.project.weight.grad.abs().sum() > 0
+    assert model.embed.weight.grad is None
+
+
+@pytest.mark.parametrize("switch", [dict(semantic=False), dict(sequence=False), dict(impressed=False),
+                                    dict(mal=False), dict(balancing_layer=False), dict(layers=1), dict(layers=3)])
+def test_every_ablation_runs_forward_and_backward(switch):
+    model = build(**switch)
+    logits = model(*batch())
+    logits.sum().backward()
+    assert logits.shape == (4, 2) and torch.isfinite(logits).all()
+    assert all(torch.isfinite(p.grad).all() for p in model.parameters() if p.grad is not None)
+    width = SMALL["hidden"] if switch == dict(balancing_layer=False) else SMALL["latent"]
+    assert model.encode(*batch()).shape == (4, width)
+
+
+def test_attention_weights_have_the_documented_shapes():
+    model = build().eval()
+    tokens, tm, window, wm = batch()
+    logits, attn = model(tokens, tm, window, wm, return_attention=True)
+    torch.testing.assert_close(logits, model(tokens, tm, window, wm))
+    sem, seq = attn["semantic"], attn["sequence"]
+    assert sem.shape == (4, 6, 4) and seq.shape == (4, 4, 6)
+    torch.testing.assert_close(sem.sum(-1), torch.ones(4, 6))
+    torch.testing.assert_close(seq.sum(-1), torch.ones(4, 4))
+    assert (sem[1, :, 1:] == 0).all() and (seq[1, :, 3:] == 0).all()  # padded keys get nothing
+    assert (sem[3, :, 0] == 1).all()  # an empty window is one zero row
+
+
+@pytest.mark.parametrize("switch", [dict(impressed=False), dict(sequence=False)])
+def test_no_cross_attention_means_no_weights(switch):
+    assert build(**switch)(*batch(), return_attention=True)[1] == {}
+
+
+def test_empty_rows_and_empty_batches_are_finite():
+    model = build()
+    tokens, tm, window, wm = batch(token_lengths=(0, 0, 2, 0), window_lengths=(0, 3, 0, 0))
+    logits = model(tokens, tm, window, wm)
+    logits.sum().backward()
+    assert torch.isfinite(logits).all()
+    assert all(torch.isfinite(p.grad).all() for p in model.parameters() if p.grad is not None)
+    assert torch.isfinite(model(*batch(token_lengths=(0,) * 4, window_lengths=(0,) * 4, ls=0, lq=0))).all()
+
+
+def test_batches_longer_than_max_len_are_rejected():
+    model = build(max_len=5)
+    with pytest.raises(ValueError, match="6 tokens in a batch; the model takes at most max_len=5"):
+        model(*batch(ls=6))
