@@ -50,7 +50,7 @@ def train(paths: list[Path] = PATHS, dataset: Optional[str] = DATASET, rule: Opt
                       mal=not no_mal, balancing_layer=not no_balancing_layer),
         train=replace(TrainConfig(), epochs=epochs, batch_size=batch_size, lr=lr, seed=seed))
     metrics = train_run(config, out, overwrite=overwrite)
-    _show(metrics, out, as_json)
+    show_metrics(metrics, out, as_json)
 
 
 def evaluate(rundir: Path = typer.Argument(..., help="A run directory written by `colog train`."),
@@ -58,10 +58,11 @@ def evaluate(rundir: Path = typer.Argument(..., help="A run directory written by
     """Re-evaluate a saved run on its recorded test split; rewrites metrics.json, plots and report."""
     from colog.experiment import evaluate_run
 
-    _show(evaluate_run(rundir), rundir, as_json)
+    show_metrics(evaluate_run(rundir), rundir, as_json)
 
 
-def _show(metrics: dict, rundir: Path, as_json: bool) -> None:
+def show_metrics(metrics: dict, rundir: Path, as_json: bool = False) -> None:
+    """The figures of a run, as a few human lines (or the metrics JSON)."""
     if as_json:
         typer.echo(json.dumps(metrics))
         return

@@ -62,8 +62,8 @@ def train_run(config: ExperimentConfig, out: Path, overwrite: bool = False, prog
     return metrics
 
 
-def evaluate_run(rundir: Path, progress: bool = True) -> dict:
-    """Rebuild a saved run's data and model, check the split is the recorded one, and measure the test split."""
+def load_model_inputs(rundir: Path, progress: bool = True) -> tuple[CoLog, Prepared, ModelInputs]:
+    """A saved run's model and its data rebuilt from the recorded logs, checked against the recorded split."""
     missing = [f for f in RUN_FILES if not (rundir / f).is_file()]
     if not rundir.is_dir() or missing:
         raise CologError(f"{rundir}: not a complete colog run directory (missing: {', '.join(missing) or 'all'})")
@@ -76,17 +76,22 @@ def evaluate_run(rundir: Path, progress: bool = True) -> dict:
     vocab = Vocabulary.load(rundir / "vocab.json")
     model_config = CoLogConfig.from_dict(read_json(rundir / "model.json", "model config"))
     try:
-        weights = load_file(str(rundir / "model.safetensors"))
         word_vectors = load_file(str(rundir / "word2vec.safetensors"))["vectors"]
         model = CoLog(model_config, word_vectors)
-        model.load_state_dict(weights)
+        model.load_state_dict(load_file(str(rundir / "model.safetensors")))
     except (RuntimeError, KeyError, OSError) as exc:
         raise CologError(f"{rundir}: model weights do not fit model.json ({exc})") from exc
-    inputs = build_inputs(data, config, vocab, progress)
+    return model, data, build_inputs(data, config, vocab, progress)
+
+
+def evaluate_run(rundir: Path, progress: bool = True) -> dict:
+    """Measure a saved run again on its recorded test split; rewrites metrics.json, plots and report."""
+    model, data, inputs = load_model_inputs(rundir, progress)
+    config = ExperimentConfig.from_dict(read_json(rundir / "config.json", "run config"))
     metrics = read_json(rundir / "metrics.json", "metrics") | _evaluate(model, data, inputs, config)
     write_json(metrics, rundir / "metrics.json")
-    write_outputs(rundir, model, data, inputs, metrics, config.to_dict(),
-                  read_json(rundir / "history.json", "history") if (rundir / "history.json").is_file() else [])
+    history = read_json(rundir / "history.json", "history") if (rundir / "history.json").is_file() else []
+    write_outputs(rundir, model, data, inputs, metrics, config.to_dict(), history)
     return metrics
 
 

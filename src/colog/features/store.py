@@ -19,6 +19,7 @@ from safetensors.numpy import load_file, save_file
 
 from colog.artifacts import atomic_path
 from colog.errors import CologError
+from colog.progress import progress_bar
 
 logger = logging.getLogger(__name__)
 
@@ -124,11 +125,9 @@ class MessageStore:
         return np.fromiter((self._keys[k] for k in keys), dtype=np.int64, count=len(keys))
 
     def _embed(self, keys: list[bytes], texts: list[str], progress: bool) -> None:
-        from tqdm.auto import tqdm
-
         logger.info("embedding %d new messages with %s", len(texts), self.encoder.name)
         self.root.mkdir(parents=True, exist_ok=True)
-        with tqdm(total=len(texts), desc="embed", unit="msg", disable=not progress, leave=False) as bar:
+        with progress_bar(total=len(texts), desc="embed", unit="msg", enabled=progress) as bar:
             for lo in range(0, len(texts), self.chunk):
                 part_keys = np.frombuffer(b"".join(keys[lo:lo + self.chunk]), dtype=np.uint8).reshape(-1, 16)
                 vectors = self.encoder.encode(texts[lo:lo + self.chunk])

