@@ -27,8 +27,20 @@ def test_word2vec_is_deterministic_and_pad_is_zero():
 
 def test_token_table_pads_each_batch_to_its_longest_message():
     vocab = Vocabulary.fit([["a", "b", "c"]])
-    table = TokenTable.build(["a b c", "b", "123"], vocab)
+    table = TokenTable.build([tokenize(m) for m in ["a b c", "b", "123"]], vocab)
     ids, mask = table.batch(np.array([1, 2]))
     assert ids.shape == (2, 1) and mask.tolist() == [[True], [False]]  # the digits-only message is empty
     ids, mask = table.batch(np.array([0, 1]))
     assert ids.tolist() == [vocab.encode(["a", "b", "c"]), [vocab.index["b"], PAD, PAD]]
+
+
+def test_source_token_separates_the_same_text_in_different_log_types():
+    import pyarrow as pa
+
+    from colog.features.inputs import LineMessages
+
+    table = pa.table({"file": ["kern.log", "messages", "kern.log.1"], "message": ["Cannot find map file."] * 3})
+    with_source = LineMessages.of(table)
+    assert with_source.ids.tolist() == [0, 1, 0]
+    assert with_source.tokens(0) == ["<kern>", "cannot", "find", "map", "file"]
+    assert LineMessages.of(table, source_token=False).ids.tolist() == [0, 0, 0]

@@ -35,6 +35,8 @@ def train(paths: list[Path] = PATHS, dataset: Optional[str] = DATASET, rule: Opt
           no_impressed: bool = typer.Option(False, "--no-impressed", help="Ablation: self-attention only."),
           no_mal: bool = typer.Option(False, "--no-mal", help="Ablation: no modality adaptation layer."),
           no_balancing_layer: bool = typer.Option(False, "--no-balancing-layer", help="Ablation: mean pooling."),
+          no_source_token: bool = typer.Option(False, "--no-source-token",
+                                               help="Do not lead the tokens with the file type (the paper's input)."),
           out: Path = typer.Option(Path("runs/latest"), "--out", "-o", help="Run directory to create."),
           overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing run directory."),
           as_json: bool = JSON) -> None:
@@ -45,7 +47,7 @@ def train(paths: list[Path] = PATHS, dataset: Optional[str] = DATASET, rule: Opt
         raise typer.BadParameter("--no-semantic and --no-sequence together leave nothing to learn from")
     config = ExperimentConfig(
         paths=[str(Path(p).resolve()) for p in paths], dataset=dataset, format=fmt, rule=rule, year=year, task=task,
-        window=window, balance=balance, split=SplitConfig(protocol=protocol, seed=seed),
+        window=window, balance=balance, source_token=not no_source_token, split=SplitConfig(protocol=protocol, seed=seed),
         model=replace(CoLogConfig(), semantic=not no_semantic, sequence=not no_sequence, impressed=not no_impressed,
                       mal=not no_mal, balancing_layer=not no_balancing_layer),
         train=replace(TrainConfig(), epochs=epochs, batch_size=batch_size, lr=lr, seed=seed))

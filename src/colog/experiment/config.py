@@ -28,6 +28,7 @@ class ExperimentConfig:
     window: str = "context:1"  # the paper's default: context, W = 1
     include_current: bool | None = None  # None: point task includes the line, collective excludes it
     balance: str = "tomek"
+    source_token: bool = True  # the file type as a leading word token (keyword labels depend on it)
     split: SplitConfig = field(default_factory=SplitConfig)
     model: CoLogConfig = field(default_factory=CoLogConfig)
     train: TrainConfig = field(default_factory=TrainConfig)

@@ -41,7 +41,11 @@ class Prepared:
     def unseen(self) -> tuple[np.ndarray, str]:
         """Test rows whose template (service logs) or message (OS logs) never occurs in training."""
         os_logs = set(self.table["format"].to_pylist()) <= set(OS_FORMATS)
-        keys = self.messages.ids if os_logs else self.table["template_id"].to_numpy()
+        if os_logs:  # the message text alone, whatever file type it came from
+            index: dict[str, int] = {}
+            keys = np.array([index.setdefault(m, len(index)) for m in self.table["message"].to_pylist()])
+        else:
+            keys = self.table["template_id"].to_numpy()
         return np.nonzero(unseen_mask(keys, self.split))[0], "message" if os_logs else "template"
 
 
@@ -59,7 +63,7 @@ def load_data(config: ExperimentConfig, progress: bool = True) -> Prepared:
         raise CologError(f"the labels have one class only ({class_names[int(labels[0])]}: {len(labels)} lines); "
                          "nothing to learn — check the label rule")
     split = split_lines(table, labels, config.split)
-    messages = LineMessages.of(table)
+    messages = LineMessages.of(table, config.source_token)
     store = MessageStore(SbertEncoder(progress=progress))
     return Prepared(table, summary, labels, class_names, split, messages, store)
 

@@ -14,9 +14,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
 
-from colog.artifacts import read_json, staged_dir, write_json, write_parquet
+from colog.artifacts import read_json, staged_dir, write_json, write_parquet, write_safetensors
 from colog.errors import CologError
 from colog.evaluation.metrics import classification_metrics, per_group_macro_f1
 from colog.experiment.config import ExperimentConfig
@@ -54,8 +54,11 @@ def train_run(config: ExperimentConfig, out: Path, overwrite: bool = False, prog
 
         history = Trainer(config.train, progress=progress).fit(model, inputs, data.labels, train_rows, score)
         metrics = _evaluate(model, data, inputs, config)
+        seconds = max(history.train_seconds, 1e-9)
         metrics.update(n_train_balanced=len(train_rows), train_seconds=history.train_seconds,
-                       train_lines_per_second=history.lines_seen / max(history.train_seconds, 1e-9),
+                       # training lines covered per second (each epoch covers every balanced training line)
+                       train_lines_per_second=len(history.epochs) * len(train_rows) / seconds,
+                       train_distinct_inputs_per_second=history.lines_seen / seconds,
                        best_epoch=history.best_epoch, epochs=len(history.epochs))
         _save(tmp, config, data, vocab, word_vectors, model, model_config, metrics, history.epochs)
         write_outputs(tmp, model, data, inputs, metrics, config.to_dict(), history.epochs)
@@ -128,9 +131,9 @@ def _save(rundir: Path, config: ExperimentConfig, data: Prepared, vocab: Vocabul
     write_parquet(pa.table({"file": data.table["file"], "line": data.table["line"],
                             "split": pa.array([SPLITS[s] for s in data.split])}), rundir / "split.parquet")
     vocab.save(rundir / "vocab.json")
-    save_file({"vectors": torch.from_numpy(word_vectors)}, str(rundir / "word2vec.safetensors"))
-    # The frozen embedding lives in word2vec.safetensors; model.safetensors holds every weight incl. it.
-    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(rundir / "model.safetensors"))
+    write_safetensors({"vectors": torch.from_numpy(word_vectors)}, rundir / "word2vec.safetensors")
+    # model.safetensors holds every weight, the frozen embedding too: it loads on its own.
+    write_safetensors(model.state_dict(), rundir / "model.safetensors", {"format_version": "1"})
     write_json(model_config.to_dict(), rundir / "model.json")
     write_json(metrics, rundir / "metrics.json")
     write_json(history, rundir / "history.json")

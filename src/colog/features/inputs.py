@@ -16,21 +16,37 @@ from colog.features.store import MessageStore
 from colog.features.tokens import TokenTable, Vocabulary, tokenize
 from colog.features.windows import gather, window_index
 from colog.labeling import WindowSpec, group_ids
+from colog.parsing.readers import file_type
 
 
 @dataclass
 class LineMessages:
-    """Unique messages of a table and each line's id among them."""
+    """Unique (source, message) pairs of a table and each line's id among them.
+
+    The source is the log file's type (auth, kern, ...) when `source_token` is on: keyword labels
+    use one list per file type, so the same text can be normal in one file and anomalous in another,
+    and only a model that sees the source can tell them apart. It enters as one leading token.
+    """
 
     messages: list[str]
+    sources: list[str]
     ids: np.ndarray  # (N,) int64 into `messages`
 
     @classmethod
-    def of(cls, table: pa.Table) -> "LineMessages":
+    def of(cls, table: pa.Table, source_token: bool = True) -> "LineMessages":
         texts = table["message"].to_pylist()
-        index: dict[str, int] = {}
-        ids = np.fromiter((index.setdefault(t, len(index)) for t in texts), dtype=np.int64, count=len(texts))
-        return cls(list(index), ids)
+        files = table["file"].to_pylist() if source_token else [""] * len(texts)
+        types: dict[str, str] = {}
+        index: dict[tuple[str, str], int] = {}
+        ids = np.fromiter((index.setdefault((types.setdefault(f, file_type(f) if f else ""), t), len(index))
+                           for f, t in zip(files, texts)), dtype=np.int64, count=len(texts))
+        return cls([t for _, t in index], [s for s, _ in index], ids)
+
+    def tokens(self, i: int, max_len: int = 60) -> list[str]:
+        """Word tokens of unique message `i`, led by its source token when it has one."""
+        if not self.sources[i]:
+            return tokenize(self.messages[i], max_len)
+        return [f"<{self.sources[i]}>", *tokenize(self.messages[i], max_len - 1)]
 
 
 @dataclass
@@ -48,7 +64,8 @@ class ModelInputs:
         ids = store.ids(messages.messages, progress=progress)  # may grow store.vectors: read it after
         vectors = store.vectors[ids]
         groups = group_ids(table["file"].to_numpy(zero_copy_only=False))
-        return cls(TokenTable.build(messages.messages, vocab, max_len), vectors, messages.ids,
+        token_lists = [messages.tokens(i, max_len) for i in range(len(messages.messages))]
+        return cls(TokenTable.build(token_lists, vocab), vectors, messages.ids,
                    window_index(groups, spec, include_current))
 
     def batch(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -68,5 +85,5 @@ class ModelInputs:
 def fit_vocabulary(messages: LineMessages, train_rows: np.ndarray, max_len: int = 60) -> tuple[Vocabulary, list]:
     """The vocabulary of the training lines' messages only, and their token lists (for word2vec)."""
     train_messages = np.unique(messages.ids[train_rows])
-    token_lists = [tokenize(messages.messages[i], max_len) for i in train_messages]
+    token_lists = [messages.tokens(int(i), max_len) for i in train_messages]
     return Vocabulary.fit(token_lists), token_lists

@@ -80,8 +80,8 @@ class TokenTable:
         self.offsets = offsets  # (n_messages + 1,) int64
 
     @classmethod
-    def build(cls, messages: list[str], vocab: Vocabulary, max_len: int = 60) -> "TokenTable":
-        encoded = [vocab.encode(tokenize(m, max_len)) for m in messages]
+    def build(cls, token_lists: list[list[str]], vocab: Vocabulary) -> "TokenTable":
+        encoded = [vocab.encode(tokens) for tokens in token_lists]
         lengths = np.array([len(e) for e in encoded], dtype=np.int64)
         offsets = np.concatenate([[0], np.cumsum(lengths)])
         flat = np.fromiter((i for e in encoded for i in e), dtype=np.int32, count=int(offsets[-1]))
