@@ -118,3 +118,14 @@ def test_existing_run_directory_is_not_overwritten(bgl_run, bundled, capsys):
     code = main(["train", str(bundled / "bgl"), "--dataset", "bgl", "--out", str(out), "--epochs", "1"])
     assert code != 0 and "already exists" in capsys.readouterr().err
     assert (out / "metrics.json").read_text() == before
+
+
+def test_collective_task_has_four_classes_and_excludes_the_line(bundled, cache, tmp_path):
+    config = ExperimentConfig(paths=[str(bundled / "bgl")], dataset="bgl", task="collective", window="background:1",
+                              model=SMALL, train=replace(TrainConfig(), epochs=1, lr=1e-3, batch_size=64))
+    assert not config.includes_current
+    metrics = train_run(config, tmp_path / "run", progress=False)
+    assert metrics["classes"] == ["normal", "point", "collective", "both"]
+    assert set(metrics["test"]["per_class"]) == set(metrics["classes"])
+    saved = json.loads((tmp_path / "run" / "config.json").read_text())
+    assert saved["task"] == "collective" and saved["window"] == "background:1"

@@ -48,9 +48,11 @@ def train_run(config: ExperimentConfig, out: Path, overwrite: bool = False, prog
         model = CoLog(model_config, torch.from_numpy(word_vectors))
         valid = data.rows(1)
 
-        def score(m: torch.nn.Module) -> float:
+        def score(m: torch.nn.Module) -> tuple[float, float]:
             probs, _ = predict(m, inputs, valid)
-            return classification_metrics(data.labels[valid], probs.argmax(1), data.class_names)["macro_f1"]
+            truth = data.labels[valid]
+            loss = float(-np.log(np.clip(probs[np.arange(len(valid)), truth], 1e-12, None)).mean())
+            return classification_metrics(truth, probs.argmax(1), data.class_names)["macro_f1"], -loss
 
         history = Trainer(config.train, progress=progress).fit(model, inputs, data.labels, train_rows, score)
         metrics = _evaluate(model, data, inputs, config)

@@ -11,6 +11,7 @@ import hashlib
 import logging
 import os
 import re
+import sys
 from pathlib import Path
 from typing import Protocol
 
@@ -60,7 +61,8 @@ class SbertEncoder:
         return self._model
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        vectors = self._load().encode(texts, batch_size=self.batch_size, show_progress_bar=self.progress,
+        show = self.progress and sys.stderr.isatty()
+        vectors = self._load().encode(texts, batch_size=self.batch_size, show_progress_bar=show,
                                       convert_to_numpy=True, normalize_embeddings=False)
         return np.asarray(vectors, dtype=np.float32)
 

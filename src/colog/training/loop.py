@@ -49,13 +49,16 @@ class History:
 
     epochs: list[dict] = field(default_factory=list)
     best_epoch: int = -1
-    best_score: float = -1.0
+    best_score: tuple[float, float] = (-1.0, float("-inf"))
     train_seconds: float = 0.0
     lines_seen: int = 0
 
 
 class Trainer:
-    """Fits a model on training rows; `evaluate(model) -> score` ranks epochs (valid macro-F1)."""
+    """Fits a model on training rows; `evaluate(model) -> (macro-F1, -loss)` on validation ranks epochs.
+
+    Ties in macro-F1 (common once validation is perfect) go to the lower validation loss.
+    """
 
     def __init__(self, config: TrainConfig, callbacks: list[Callable[[dict], None]] | None = None,
                  progress: bool = True):
@@ -64,7 +67,7 @@ class Trainer:
         self.progress = progress
 
     def fit(self, model: nn.Module, inputs: ModelInputs, labels: np.ndarray, train_rows: np.ndarray,
-            evaluate: Callable[[nn.Module], float]) -> History:
+            evaluate: Callable[[nn.Module], tuple[float, float]]) -> History:
         cfg = self.config
         torch.set_num_threads(cfg.threads)
         torch.manual_seed(cfg.seed)
@@ -79,9 +82,8 @@ class Trainer:
             model.train()
             order = rng.permutation(items)
             start, total = time.perf_counter(), 0.0
-            batches = range(0, len(order), cfg.batch_size)
-            for lo in progress_bar(batches, desc=f"epoch {epoch}", unit="batch", enabled=self.progress):
-                rows = order[lo:lo + cfg.batch_size]
+            for rows in progress_bar(self._batches(order, inputs, rng), desc=f"epoch {epoch}", unit="batch",
+                                     enabled=self.progress):
                 tokens, tmask, window, wmask = (torch.from_numpy(a) for a in inputs.batch(rows))
                 for group in optimizer.param_groups:
                     group["lr"] = lr * min(1.0, (step + 1) / max(cfg.warmup_steps, 1))
@@ -95,7 +97,8 @@ class Trainer:
             history.train_seconds += seconds
             history.lines_seen += len(order)
             score = evaluate(model)
-            record = {"epoch": epoch, "train_loss": total / len(order), "valid_macro_f1": score, "lr": lr,
+            record = {"epoch": epoch, "train_loss": total / len(order), "valid_macro_f1": score[0],
+                      "valid_loss": -score[1], "lr": lr,
                       "seconds": seconds, "items_per_second": len(order) / seconds}
             history.epochs.append(record)
             if score > history.best_score:
@@ -105,9 +108,8 @@ class Trainer:
                 since_best += 1
             for callback in self.callbacks:
                 callback(record)
-            logger.info("epoch %d: loss %.4f valid macro-F1 %.4f lr %.2e", epoch, record["train_loss"], score, lr)
-            if history.best_score >= 1.0 and since_best >= 1:
-                break  # nothing left to improve on validation
+            logger.info("epoch %d: loss %.4f valid macro-F1 %.4f valid loss %.4f lr %.2e", epoch,
+                        record["train_loss"], score[0], -score[1], lr)
             if since_best >= cfg.patience:
                 break
             if since_best and since_best % cfg.plateau == 0:
@@ -117,6 +119,20 @@ class Trainer:
                 lr, decays = lr * cfg.lr_decay, decays + 1
         model.load_state_dict(best_state)
         return history
+
+    def _batches(self, order: np.ndarray, inputs: ModelInputs, rng: np.random.Generator) -> list[np.ndarray]:
+        """Batches of similar message length (less padding for the LSTM), in random order.
+
+        Within each pool of 50 batches the rows are sorted by token count; the batches are then shuffled.
+        """
+        size = self.config.batch_size
+        lengths = inputs.tokens.lengths()[inputs.message_ids[order]]
+        pool = size * 50
+        batches = []
+        for lo in range(0, len(order), pool):
+            chunk = order[lo:lo + pool][np.argsort(lengths[lo:lo + pool], kind="stable")]
+            batches += [chunk[i:i + size] for i in range(0, len(chunk), size)]
+        return [batches[i] for i in rng.permutation(len(batches))]
 
     def _items(self, inputs: ModelInputs, labels: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """Training rows, or one representative per distinct (input, label) when deduplicating."""

@@ -1,0 +1,47 @@
+"""A Markdown table of finished runs, for docs/results.md.
+
+    python benchmarks/results_table.py RUNDIR...
+
+Runs of the same dataset, task and protocol with several seeds are summarised as mean ± spread
+(half the range).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+
+def fmt(values: list[float]) -> str:
+    if not values:
+        return "–"
+    mean = sum(values) / len(values)
+    if len(values) == 1:
+        return f"{mean:.4f}"
+    return f"{mean:.4f} ± {(max(values) - min(values)) / 2:.4f} (n={len(values)})"
+
+
+def main(argv: list[str]) -> int:
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for arg in argv:
+        path = Path(arg) / "metrics.json"
+        if path.is_file():
+            m = json.loads(path.read_text())
+            groups[(m["dataset"], m["task"], m["protocol"], m["label_source"])].append(m)
+    print("| dataset | task | protocol | labels | test macro-F1 | anomaly F1 | per-file macro-F1 | unseen macro-F1 "
+          "(lines) | train lines/s |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for (dataset, task, protocol, source), runs in sorted(groups.items()):
+        unseen = [r["test_unseen"]["macro_f1"] for r in runs if r.get("test_unseen")]
+        n_unseen = runs[0]["test_unseen"]["n"] if runs[0].get("test_unseen") else 0
+        speed = sum(r["train_lines_per_second"] for r in runs) / len(runs)
+        print(f"| {dataset} | {task} | {protocol} | {source} | {fmt([r['test']['macro_f1'] for r in runs])} | "
+              f"{fmt([r['test']['anomaly_f1'] for r in runs])} | {fmt([r['test_per_file_macro_f1'] for r in runs])} | "
+              f"{fmt(unseen)} ({n_unseen:,}) | {speed:,.0f} |")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
