@@ -38,7 +38,11 @@ class ExperimentConfig:
             raise CologError(f"unknown task {self.task!r}; valid: {', '.join(TASKS)}")
         if self.balance not in METHODS:
             raise CologError(f"unknown balancing method {self.balance!r}; valid: {', '.join(METHODS)}")
-        self.window_spec  # validates the window text
+        spec = self.window_spec  # validates the window text
+        rows = spec.size * (2 if spec.kind == "context" else 1) + 1
+        if rows > self.model.max_len:
+            raise CologError(f"window {self.window!r} spans {rows} lines; the model takes at most "
+                             f"{self.model.max_len} (CoLogConfig.max_len)")
 
     @property
     def window_spec(self) -> WindowSpec:
