@@ -40,7 +40,7 @@ def test_iso_timestamped_rsyslog_line_is_converted_to_utc():
 
 
 def test_dmesg_with_and_without_uptime():
-    assert SYSLOG.match("[    0.000000] Initializing cgroup subsys cpuset").message == "Initializing cgroup subsys cpuset"
+    assert SYSLOG.match("[    0.000000] Initializing cgroup subsys cpuset").component == "kernel"
     assert SYSLOG.match("Using PS3 machine description") is None
     assert DmesgFormat().match("Using PS3 machine description").component == "kernel"
 
@@ -62,3 +62,15 @@ def test_years_roll_over_and_stay_monotone():
 def test_feb_29_in_a_common_year_is_clamped():
     out = infer_years([datetime(NO_YEAR, 2, 29)], first_year=2009, modified=datetime(2010, 1, 1))
     assert out[0] == datetime(2009, 2, 28)
+
+
+def test_kernel_uptime_becomes_a_field_in_the_table(write_log):
+    from colog.parsing import parse_paths
+
+    path = write_log("kern.log", "Dec 28 13:11:40 ubuntu kernel: [    1.998800] EISA: Probing bus 0 at eisa.0\n"
+                                 "[   12.5] Initializing cgroup subsys cpu\n"
+                                 "Dec 28 13:11:41 ubuntu kernel: no uptime here\n")
+    table = parse_paths([path], progress=False).table
+    assert table["uptime"].to_pylist() == [1.9988, 12.5, None]
+    assert table["message"].to_pylist() == ["EISA: Probing bus 0 at eisa.0", "Initializing cgroup subsys cpu",
+                                           "no uptime here"]

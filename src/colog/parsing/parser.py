@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,12 +34,22 @@ LOG_SCHEMA = pa.schema([
     ("level", pa.string()),
     ("pid", pa.string()),
     ("alert", pa.string()),
+    ("uptime", pa.float64()),  # kernel seconds since boot, from a leading "[   12.345678]"
     ("message", pa.string()),
     ("template_id", pa.int64()),
     ("template", pa.string()),
     ("matched", pa.bool_()),
     ("format", pa.string()),
 ])
+
+_UPTIME = re.compile(r"\[\s*(\d+\.\d+)\]\s?")
+
+
+def split_uptime(message: str) -> tuple[float | None, str]:
+    """Kernel lines start with the seconds since boot; as a field it stops making every line unique."""
+    m = _UPTIME.match(message)
+    return (float(m[1]), message[m.end():]) if m else (None, message)
+
 
 # Auto-detection tries these in order; on a tie the earlier, more specific format wins.
 AUTO_ORDER = [n for n in LOGHUB_PRESETS if n != "linux"] + ["syslog", "linux"]
@@ -189,9 +200,12 @@ def _parse_file(log: LogFile, numbered: list[tuple[int, str]], fmt: LineFormat, 
     columns["file"].extend([log.name] * len(rows))
     columns["line"].extend(n for n, _ in numbered)
     columns["timestamp"].extend(stamps)
-    for name in ("host", "component", "level", "pid", "alert", "message"):
+    for name in ("host", "component", "level", "pid", "alert"):
         columns[name].extend(getattr(r, name) for r in rows)
-    columns["template_id"].extend(miner.add(r.message) for r in rows)
+    uptimes, messages = zip(*(split_uptime(r.message) for r in rows))
+    columns["uptime"].extend(uptimes)
+    columns["message"].extend(messages)
+    columns["template_id"].extend(miner.add(m) for m in messages)
     columns["matched"].extend(matched)
     columns["format"].extend([fmt.name] * len(rows))
 

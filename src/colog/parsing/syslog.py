@@ -28,7 +28,7 @@ _RFC5424 = re.compile(
     r"<(?P<pri>\d{1,3})>1 (?P<iso>\S+) (?P<host>\S+) (?P<tag>\S+) (?P<pid>\S+) \S+ "
     r"(?:-|(?:\[(?:[^\]\\]|\\.)*\])+)(?: (?P<msg>.*))?$",
     re.DOTALL)
-_DMESG = re.compile(r"\[\s*(?P<uptime>\d+\.\d+)\]\s?(?P<msg>.*)$", re.DOTALL)
+_DMESG = re.compile(r"\[\s*\d+\.\d+\]")
 
 
 def _nil(value: str | None) -> str | None:
@@ -74,7 +74,7 @@ class SyslogFormat:
                           (m["msg"] or "").strip())
         m = _DMESG.match(line)
         if m is not None:
-            return Fields(None, None, "kernel", None, None, None, m["msg"].strip())
+            return Fields(None, None, "kernel", None, None, None, line.strip())  # uptime: see parser.split_uptime
         return None
 
 
@@ -91,5 +91,4 @@ class DmesgFormat:
     description: str = "dmesg output, with or without [uptime] stamps"
 
     def match(self, line: str) -> Fields | None:
-        m = _DMESG.match(line)
-        return Fields(None, None, "kernel", None, None, None, (m["msg"] if m else line).strip())
+        return Fields(None, None, "kernel", None, None, None, line.strip())
