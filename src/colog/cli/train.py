@@ -10,9 +10,6 @@ from typing import Optional
 import typer
 
 from colog.cli.data import DATASET, FORMAT, JSON, PATHS, RULE, YEAR
-from colog.features.split import SplitConfig
-from colog.model import CoLogConfig
-from colog.training import TrainConfig
 
 
 def register(app: typer.Typer) -> None:
@@ -41,7 +38,11 @@ def train(paths: list[Path] = PATHS, dataset: Optional[str] = DATASET, rule: Opt
           overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing run directory."),
           as_json: bool = JSON) -> None:
     """Train CoLog on labeled logs and evaluate it on the held-out test split."""
+    # torch loads here, not at start-up: `colog parse` stays quick.
     from colog.experiment import ExperimentConfig, train_run
+    from colog.features.split import SplitConfig
+    from colog.model import CoLogConfig
+    from colog.training import TrainConfig
 
     if no_semantic and no_sequence:
         raise typer.BadParameter("--no-semantic and --no-sequence together leave nothing to learn from")
