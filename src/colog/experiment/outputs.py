@@ -19,7 +19,7 @@ def notes_for(metrics: dict) -> list[str]:
     source = metrics["label_source"]
     if source.startswith("keywords"):
         notes.append("Labels come from keywords in the message that the model reads: a high score partly measures "
-                     "how well the model learns the labelling rule (see the keyword-mask study).")
+                     "how well the model learns the labelling rule.")
     elif source.startswith("level"):
         notes.append("Labels are the line's level. The model reads the message, not the level field, but the "
                      "messages of one template mostly share a level: the task is close to recognising templates.")
