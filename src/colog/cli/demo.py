@@ -62,7 +62,7 @@ def _detect_examples(run: Path) -> None:
     from colog.experiment.run import load_model_inputs
     from colog.training import predict
 
-    model, data, inputs = load_model_inputs(run, progress=False)
+    model, data, inputs, _ = load_model_inputs(run, progress=False)
     test = data.rows(2)
     rng = np.random.default_rng(0)
     labels = data.labels[test]

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import torch
+import numpy as np
 
 from colog.evaluation.plots import confusion_matrices, pca_scatter, roc_pr_curves, training_curves
 from colog.evaluation.report import write_report
 from colog.experiment.prepare import Prepared
-from colog.features.inputs import ModelInputs
-from colog.training import predict
 
 
 def notes_for(metrics: dict) -> list[str]:
@@ -29,12 +27,13 @@ def notes_for(metrics: dict) -> list[str]:
     return notes
 
 
-def write_outputs(rundir: Path, model: torch.nn.Module, data: Prepared, inputs: ModelInputs, metrics: dict,
-                  config: dict, history: list[dict]) -> None:
+def write_outputs(rundir: Path, data: Prepared, metrics: dict, scored: tuple[np.ndarray, np.ndarray], config: dict,
+                  history: list[dict]) -> None:
+    """Plots and report from the test split's (probabilities, fused vectors), as `_evaluate` scored them."""
     plots = rundir / "plots"
     plots.mkdir(exist_ok=True)
+    probs, vectors = scored
     test = data.rows(2)
-    probs, vectors = predict(model, inputs, test, with_vectors=True)
     truth = data.labels[test]
     paths = {"confusion": plots / "confusion.png", "roc_pr": plots / "roc_pr.png", "pca": plots / "pca.png"}
     confusion_matrices(truth, probs.argmax(1), data.class_names, paths["confusion"])

@@ -42,8 +42,7 @@ class Prepared:
         """Test rows whose template (service logs) or message (OS logs) never occurs in training."""
         os_logs = set(self.table["format"].to_pylist()) <= set(OS_FORMATS)
         if os_logs:  # the message text alone, whatever file type it came from
-            index: dict[str, int] = {}
-            keys = np.array([index.setdefault(m, len(index)) for m in self.table["message"].to_pylist()])
+            keys = LineMessages.of(self.table, source_token=False).ids
         else:
             keys = self.table["template_id"].to_numpy()
         return np.nonzero(unseen_mask(keys, self.split))[0], "message" if os_logs else "template"

@@ -55,7 +55,7 @@ def train_run(config: ExperimentConfig, out: Path, overwrite: bool = False, prog
             return classification_metrics(truth, probs.argmax(1), data.class_names)["macro_f1"], -loss
 
         history = Trainer(config.train, progress=progress).fit(model, inputs, data.labels, train_rows, score)
-        metrics = _evaluate(model, data, inputs, config)
+        metrics, vectors = _evaluate(model, data, inputs, config)
         seconds = max(history.train_seconds, 1e-9)
         metrics.update(n_train_balanced=len(train_rows), train_seconds=history.train_seconds,
                        # training lines covered per second (each epoch covers every balanced training line)
@@ -63,11 +63,11 @@ def train_run(config: ExperimentConfig, out: Path, overwrite: bool = False, prog
                        train_distinct_inputs_per_second=history.lines_seen / seconds,
                        best_epoch=history.best_epoch, epochs=len(history.epochs))
         _save(tmp, config, data, vocab, word_vectors, model, model_config, metrics, history.epochs)
-        write_outputs(tmp, model, data, inputs, metrics, config.to_dict(), history.epochs)
+        write_outputs(tmp, data, metrics, vectors, config.to_dict(), history.epochs)
     return metrics
 
 
-def load_model_inputs(rundir: Path, progress: bool = True) -> tuple[CoLog, Prepared, ModelInputs]:
+def load_model_inputs(rundir: Path, progress: bool = True) -> tuple[CoLog, Prepared, ModelInputs, ExperimentConfig]:
     """A saved run's model and its data rebuilt from the recorded logs, checked against the recorded split."""
     missing = [f for f in RUN_FILES if not (rundir / f).is_file()]
     if not rundir.is_dir() or missing:
@@ -86,29 +86,30 @@ def load_model_inputs(rundir: Path, progress: bool = True) -> tuple[CoLog, Prepa
         model.load_state_dict(load_file(str(rundir / "model.safetensors")))
     except (RuntimeError, KeyError, OSError) as exc:
         raise CologError(f"{rundir}: model weights do not fit model.json ({exc})") from exc
-    return model, data, build_inputs(data, config, vocab, progress)
+    return model, data, build_inputs(data, config, vocab, progress), config
 
 
 def evaluate_run(rundir: Path, progress: bool = True) -> dict:
     """Measure a saved run again on its recorded test split; rewrites metrics.json, plots and report."""
-    model, data, inputs = load_model_inputs(rundir, progress)
-    config = ExperimentConfig.from_dict(read_json(rundir / "config.json", "run config"))
-    metrics = read_json(rundir / "metrics.json", "metrics") | _evaluate(model, data, inputs, config)
+    model, data, inputs, config = load_model_inputs(rundir, progress)
+    measured, vectors = _evaluate(model, data, inputs, config)
+    metrics = read_json(rundir / "metrics.json", "metrics") | measured
     write_json(metrics, rundir / "metrics.json")
     history = read_json(rundir / "history.json", "history") if (rundir / "history.json").is_file() else []
-    write_outputs(rundir, model, data, inputs, metrics, config.to_dict(), history)
+    write_outputs(rundir, data, metrics, vectors, config.to_dict(), history)
     return metrics
 
 
-def _evaluate(model: CoLog, data: Prepared, inputs: ModelInputs, config: ExperimentConfig) -> dict:
+def _evaluate(model: CoLog, data: Prepared, inputs: ModelInputs, config: ExperimentConfig
+              ) -> tuple[dict, tuple[np.ndarray, np.ndarray]]:
+    """The metrics of the test split, and its (probabilities, fused vectors) for the plots."""
     test = data.rows(2)
     start = time.perf_counter()
-    probs, _ = predict(model, inputs, test)
+    probs, vectors = predict(model, inputs, test, with_vectors=True)
     infer_seconds = time.perf_counter() - start
     predicted = probs.argmax(1)
     unseen, unseen_key = data.unseen()
-    at = {row: i for i, row in enumerate(test)}
-    unseen_pos = np.array([at[r] for r in unseen], dtype=np.int64)
+    unseen_pos = np.searchsorted(test, unseen)  # both sorted; unseen rows are test rows
     groups = group_ids(data.table["file"].to_numpy(zero_copy_only=False))[test]
     label_source = data.summary["label_source"]
     out = {
@@ -124,7 +125,7 @@ def _evaluate(model: CoLog, data: Prepared, inputs: ModelInputs, config: Experim
         "test_unseen": (classification_metrics(data.labels[unseen], predicted[unseen_pos], data.class_names)
                         if len(unseen) else None),
     }
-    return out
+    return out, (probs, vectors)
 
 
 def _save(rundir: Path, config: ExperimentConfig, data: Prepared, vocab: Vocabulary, word_vectors: np.ndarray,

@@ -17,8 +17,9 @@ def predict(model: torch.nn.Module, inputs: ModelInputs, rows: np.ndarray, batch
     probs, vectors = [], []
     for lo in range(0, len(unique_rows), batch_size):
         tokens, tmask, window, wmask = (torch.from_numpy(a) for a in inputs.batch(unique_rows[lo:lo + batch_size]))
-        probs.append(torch.softmax(model(tokens, tmask, window, wmask), dim=-1).numpy())
+        fused = model.encode(tokens, tmask, window, wmask)  # (B, latent): forward() is classifier(encode())
+        probs.append(torch.softmax(model.classifier(fused), dim=-1).numpy())
         if with_vectors:
-            vectors.append(model.encode(tokens, tmask, window, wmask).numpy())
+            vectors.append(fused.numpy())
     out = np.concatenate(probs)[inverse]
     return out, (np.concatenate(vectors)[inverse] if with_vectors else None)
