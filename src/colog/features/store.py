@@ -85,8 +85,8 @@ class MessageStore:
         safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", encoder.name)
         self.root = (cache_dir or default_cache()) / "messages" / safe
         self._keys: dict[bytes, int] = {}
-        self._blocks: list[np.ndarray] = []
-        self.vectors = np.zeros((0, encoder.dim), dtype=np.float32)
+        self._blocks: list[np.ndarray] = [np.zeros((0, encoder.dim), dtype=np.float32)]
+        self._rows = 0
         self.embedded = 0  # messages embedded by this instance (0 on a warm cache)
         self._load()
 
@@ -105,12 +105,18 @@ class MessageStore:
         logger.info("message store %s: %d vectors", self.root, len(self._keys))
 
     def _append(self, keys: np.ndarray, vectors: np.ndarray) -> None:
-        start = len(self.vectors)  # row ids, not key count: a shard may repeat a key another process wrote
+        start = self._rows  # row ids, not key count: a shard may repeat a key another process wrote
         for i, key in enumerate(keys):
             self._keys.setdefault(bytes(key), start + i)
         self._blocks.append(vectors.astype(np.float32))
-        self.vectors = np.concatenate(self._blocks) if len(self._blocks) > 1 else self._blocks[0]
-        self._blocks = [self.vectors]
+        self._rows += len(vectors)
+
+    @property
+    def vectors(self) -> np.ndarray:
+        """(rows, dim) float32, indexed by the ids `ids` returns; shards are joined once, on first use."""
+        if len(self._blocks) > 1:
+            self._blocks = [np.concatenate(self._blocks)]
+        return self._blocks[0]
 
     def __len__(self) -> int:
         return len(self._keys)
@@ -133,7 +139,7 @@ class MessageStore:
             for lo in range(0, len(texts), self.chunk):
                 part_keys = np.frombuffer(b"".join(keys[lo:lo + self.chunk]), dtype=np.uint8).reshape(-1, 16)
                 vectors = self.encoder.encode(texts[lo:lo + self.chunk])
-                shard = self.root / f"shard-{len(self.vectors):012d}-{os.getpid()}.safetensors"
+                shard = self.root / f"shard-{self._rows:012d}-{os.getpid()}.safetensors"
                 with atomic_path(shard) as tmp:
                     save_file({"keys": part_keys.copy(), "vectors": vectors}, str(tmp),
                               metadata={"encoder": self.encoder.name, "format_version": FORMAT_VERSION})
