@@ -36,3 +36,18 @@ def write_log(tmp_path):
         return path
 
     return _write
+
+
+@pytest.fixture(scope="session")
+def cache(tmp_path_factory):
+    """A MessageStore cache of the test session's own: every test that embeds starts from it."""
+    import os
+
+    path = tmp_path_factory.mktemp("cache")
+    old = os.environ.get("COLOG_CACHE")
+    os.environ["COLOG_CACHE"] = str(path)
+    yield path
+    if old is None:
+        del os.environ["COLOG_CACHE"]
+    else:
+        os.environ["COLOG_CACHE"] = old

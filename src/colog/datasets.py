@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import pyarrow as pa
 
 from colog.errors import CologError, UnknownNameError
 from colog.labeling import WindowSpec, label_counts, label_table, parse_rule
 from colog.parsing import ParseConfig, parse_paths
+from colog.parsing.templates import TemplateMiner
 
 
 @dataclass(frozen=True)
@@ -73,9 +75,17 @@ def resolve(dataset: str | None, fmt: str | None, rule: str | None) -> tuple[str
     return fmt or (preset.format if preset else "auto"), chosen_rule
 
 
+class Labeled(NamedTuple):
+    """A labeled LogTable, its summary counts, and the template miner that parsed it."""
+
+    table: pa.Table
+    summary: dict
+    miner: TemplateMiner
+
+
 def load_labeled(paths: list, dataset: str | None = None, fmt: str | None = None, rule: str | None = None,
-                 year: int | None = None, window: WindowSpec | None = None) -> tuple[pa.Table, dict]:
-    """Parse and label raw logs as a dataset preset says; returns the table and its summary counts."""
+                 year: int | None = None, window: WindowSpec | None = None) -> Labeled:
+    """Parse and label raw logs as a dataset preset says."""
     chosen_format, spec = resolve(dataset, fmt, rule)
     if spec is None:
         raise CologError(f"dataset {dataset!r} has no label rule; pass --rule" if dataset
@@ -87,4 +97,4 @@ def load_labeled(paths: list, dataset: str | None = None, fmt: str | None = None
     summary = result.summary() | {"label_source": label_rule.source, "labels": label_counts(table)}
     if window is not None:
         summary["window"] = str(window)
-    return table, summary
+    return Labeled(table, summary, result.miner)

@@ -17,20 +17,6 @@ SMALL = CoLogConfig(hidden=64, heads=2, ffn=128)
 
 
 @pytest.fixture(scope="module")
-def cache(tmp_path_factory):
-    import os
-
-    path = tmp_path_factory.mktemp("cache")
-    old = os.environ.get("COLOG_CACHE")
-    os.environ["COLOG_CACHE"] = str(path)
-    yield path
-    if old is None:
-        del os.environ["COLOG_CACHE"]
-    else:
-        os.environ["COLOG_CACHE"] = old
-
-
-@pytest.fixture(scope="module")
 def bgl_run(bundled, cache, tmp_path_factory):
     out = tmp_path_factory.mktemp("runs") / "bgl"
     config = ExperimentConfig(paths=[str(bundled / "bgl")], dataset="bgl", model=SMALL,
@@ -41,7 +27,7 @@ def bgl_run(bundled, cache, tmp_path_factory):
 def test_run_directory_holds_everything(bgl_run):
     out, _ = bgl_run
     for name in ("config.json", "split.parquet", "vocab.json", "word2vec.safetensors", "model.safetensors",
-                 "model.json", "metrics.json", "history.json", "report.html", "plots/confusion.png",
+                 "model.json", "metrics.json", "history.json", "templates.json", "report.html", "plots/confusion.png",
                  "plots/roc_pr.png", "plots/pca.png", "plots/training.png"):
         assert (out / name).is_file(), name
     assert not list(out.parent.glob(".bgl.*"))  # no staging directory left behind

@@ -17,13 +17,13 @@ def test_window_index_respects_files_and_current_line():
     assert idx.tolist() == [[-1, -1], [-1, 0], [0, 1], [-1, -1], [-1, 3]]
 
 
-def test_gather_reads_vectors_by_message_id_and_drops_padding_columns():
+def test_gather_reads_vectors_by_message_id_and_keeps_positions():
     vectors = np.arange(6, dtype=np.float32).reshape(3, 2)  # 3 unique messages
     message_ids = np.array([2, 0, 1])
     index = np.array([[-1, -1, 0], [-1, 0, 1], [-1, 1, 2]])
     out, mask = gather(index, message_ids, vectors, np.array([0, 2]))
-    assert mask.tolist() == [[False, True], [True, True]]  # the all-padding first column is gone
-    assert out.tolist() == [[[0, 0], [4, 5]], [[0, 1], [2, 3]]]
+    assert mask.tolist() == [[False, False, True], [False, True, True]]  # positions kept, padding masked
+    assert out.tolist() == [[[0, 0], [0, 0], [4, 5]], [[0, 0], [0, 1], [2, 3]]]
 
 
 def _table(n, files=None, stamps=None):

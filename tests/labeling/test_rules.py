@@ -93,7 +93,7 @@ def test_every_preset_rule_and_format_resolves():
     ("spark-40k", "spark", None, 2_062),
 ])
 def test_labels_reproduce_the_manifest_counts(shared, folder, dataset, rule, anomalies):
-    table, summary = load_labeled([shared / folder], dataset, rule=rule)
+    table, summary, _ = load_labeled([shared / folder], dataset, rule=rule)
     assert summary["labels"]["anomaly"] == anomalies
     assert int(np.sum(table["label"].to_numpy())) == anomalies
     assert set(table["label_source"].to_pylist()) == {summary["label_source"]}
@@ -101,5 +101,5 @@ def test_labels_reproduce_the_manifest_counts(shared, folder, dataset, rule, ano
 
 @pytest.mark.slow
 def test_nssal_reproduces_the_paper(shared):
-    _, summary = load_labeled([shared / "dfrws-2009-nssal"], "nssal")
+    _, summary, _ = load_labeled([shared / "dfrws-2009-nssal"], "nssal")
     assert summary["labels"]["anomaly"] == 15_732

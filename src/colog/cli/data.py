@@ -73,7 +73,7 @@ def label(paths: list[Path] = PATHS, dataset: Optional[str] = DATASET, rule: Opt
         summary = {"files": len(set(table["file"].to_pylist())), "lines": table.num_rows,
                    "label_source": label_rule.source, "labels": label_counts(table)}
     else:
-        table, summary = load_labeled(paths, dataset, fmt, rule, year, win)
+        table, summary, _ = load_labeled(paths, dataset, fmt, rule, year, win)
     _finish(table, summary, output, as_json)
 
 

@@ -35,7 +35,7 @@ def demo(out: Path = typer.Option(Path("runs/demo"), "--out", help="Where the de
     root = Path(str(resources.files("colog") / "data"))
     report = {}
     for name, dataset, folder, year in BUNDLED:
-        table, summary = load_labeled([root / folder], dataset, year=year, window=WindowSpec("background", 1))
+        table, summary, _ = load_labeled([root / folder], dataset, year=year, window=WindowSpec("background", 1))
         write_parquet(table, out / f"{name}.parquet")
         report[name] = summary
         typer.echo(f"\n== {name} (dataset preset {dataset!r})\n{describe(summary)}")

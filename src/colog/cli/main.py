@@ -9,7 +9,7 @@ import sys
 import click
 import typer
 
-from colog.cli import data, demo, train
+from colog.cli import data, demo, detect, train
 from colog.errors import CologError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -24,6 +24,7 @@ def _options(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log pr
 data.register(app)
 demo.register(app)
 train.register(app)
+detect.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -17,6 +17,7 @@ from colog.features.split import split_lines, unseen_mask
 from colog.features.store import MessageStore, SbertEncoder
 from colog.features.tokens import Vocabulary
 from colog.labeling import CLASSES
+from colog.parsing.templates import TemplateMiner
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +35,7 @@ class Prepared:
     split: np.ndarray  # (N,) 0 train, 1 valid, 2 test
     messages: LineMessages
     store: MessageStore
+    miner: TemplateMiner  # the templates of all lines; detection continues from it
 
     def rows(self, which: int) -> np.ndarray:
         return np.nonzero(self.split == which)[0]
@@ -51,7 +53,7 @@ class Prepared:
 def load_data(config: ExperimentConfig, progress: bool = True) -> Prepared:
     """Parse, label and split as the config says; embed every unique message (cached)."""
     collective = config.task == "collective"
-    table, summary = load_labeled(config.paths, config.dataset, config.format, config.rule, config.year,
+    table, summary, miner = load_labeled(config.paths, config.dataset, config.format, config.rule, config.year,
                                   config.window_spec if collective else None)
     if collective:
         labels = table["label"].to_numpy().astype(np.int64) + 2 * table["window_label"].to_numpy().astype(np.int64)
@@ -64,7 +66,7 @@ def load_data(config: ExperimentConfig, progress: bool = True) -> Prepared:
     split = split_lines(table, labels, config.split)
     messages = LineMessages.of(table, config.source_token)
     store = MessageStore(SbertEncoder(progress=progress))
-    return Prepared(table, summary, labels, class_names, split, messages, store)
+    return Prepared(table, summary, labels, class_names, split, messages, store, miner)
 
 
 def build_inputs(data: Prepared, config: ExperimentConfig, vocab: Vocabulary, progress: bool = True) -> ModelInputs:

@@ -1,7 +1,8 @@
 """Train a run into a run directory, and evaluate a saved one; both end in the same metrics.json schema.
 
 A run directory holds config.json, split.parquet (file, line, split of every line), vocab.json,
-word2vec.safetensors, model.safetensors + model.json, history.json, metrics.json, plots/ and report.html.
+word2vec.safetensors, model.safetensors + model.json, templates.json (the Drain state detection continues
+from), history.json, metrics.json, plots/ and report.html.
 """
 
 from __future__ import annotations
@@ -95,6 +96,8 @@ def evaluate_run(rundir: Path, progress: bool = True) -> dict:
     measured, vectors = _evaluate(model, data, inputs, config)
     metrics = read_json(rundir / "metrics.json", "metrics") | measured
     write_json(metrics, rundir / "metrics.json")
+    if not (rundir / "templates.json").is_file():  # runs made before detection existed
+        write_templates(rundir, data)
     history = read_json(rundir / "history.json", "history") if (rundir / "history.json").is_file() else []
     write_outputs(rundir, data, metrics, vectors, config.to_dict(), history)
     return metrics
@@ -140,3 +143,10 @@ def _save(rundir: Path, config: ExperimentConfig, data: Prepared, vocab: Vocabul
     write_json(model_config.to_dict(), rundir / "model.json")
     write_json(metrics, rundir / "metrics.json")
     write_json(history, rundir / "history.json")
+    write_templates(rundir, data)
+
+
+def write_templates(rundir: Path, data: Prepared) -> None:
+    """The Drain state and the formats the logs were parsed with: what `colog detect` parses new lines by."""
+    write_json({"formats": data.summary.get("formats", {}), "format": data.summary.get("format"),
+                "drain": data.miner.to_state()}, rundir / "templates.json")

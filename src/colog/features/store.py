@@ -85,8 +85,9 @@ class MessageStore:
         safe = re.sub(r"[^A-Za-z0-9_.-]+", "_", encoder.name)
         self.root = (cache_dir or default_cache()) / "messages" / safe
         self._keys: dict[bytes, int] = {}
-        self._blocks: list[np.ndarray] = [np.zeros((0, encoder.dim), dtype=np.float32)]
+        self._buffer = np.zeros((0, encoder.dim), dtype=np.float32)  # grows by doubling: appends are O(new)
         self._rows = 0
+        self._unsaved: list[tuple[np.ndarray, np.ndarray]] = []  # (keys, vectors) not yet in a shard
         self.embedded = 0  # messages embedded by this instance (0 on a warm cache)
         self._load()
 
@@ -108,21 +109,28 @@ class MessageStore:
         start = self._rows  # row ids, not key count: a shard may repeat a key another process wrote
         for i, key in enumerate(keys):
             self._keys.setdefault(bytes(key), start + i)
-        self._blocks.append(vectors.astype(np.float32))
-        self._rows += len(vectors)
+        end = start + len(vectors)
+        if end > len(self._buffer):
+            grown = np.zeros((max(end, 2 * len(self._buffer), 1024), self.encoder.dim), dtype=np.float32)
+            grown[:start] = self._buffer[:start]
+            self._buffer = grown
+        self._buffer[start:end] = vectors
+        self._rows = end
 
     @property
     def vectors(self) -> np.ndarray:
-        """(rows, dim) float32, indexed by the ids `ids` returns; shards are joined once, on first use."""
-        if len(self._blocks) > 1:
-            self._blocks = [np.concatenate(self._blocks)]
-        return self._blocks[0]
+        """(rows, dim) float32, indexed by the ids `ids` returns (a view: read it after `ids`)."""
+        return self._buffer[:self._rows]
 
     def __len__(self) -> int:
         return len(self._keys)
 
-    def ids(self, messages: list[str], progress: bool = False) -> np.ndarray:
-        """The id of every message (one per input, duplicates share it), embedding the unseen ones."""
+    def ids(self, messages: list[str], progress: bool = False, save: bool = True) -> np.ndarray:
+        """The id of every message (one per input, duplicates share it), embedding the unseen ones.
+
+        With `save=False` new vectors wait in memory until `flush` (a stream embeds a few at a time;
+        one shard per few messages would litter the cache).
+        """
         keys = [message_key(m) for m in messages]
         missing: dict[bytes, str] = {}
         for key, text in zip(keys, messages):
@@ -130,19 +138,32 @@ class MessageStore:
                 missing[key] = text
         if missing:
             self._embed(list(missing.keys()), list(missing.values()), progress)
+        if save or sum(len(k) for k, _ in self._unsaved) >= self.chunk:
+            self.flush()
         return np.fromiter((self._keys[k] for k in keys), dtype=np.int64, count=len(keys))
 
     def _embed(self, keys: list[bytes], texts: list[str], progress: bool) -> None:
         logger.info("embedding %d new messages with %s", len(texts), self.encoder.name)
-        self.root.mkdir(parents=True, exist_ok=True)
         with progress_bar(total=len(texts), desc="embed", unit="msg", enabled=progress) as bar:
             for lo in range(0, len(texts), self.chunk):
                 part_keys = np.frombuffer(b"".join(keys[lo:lo + self.chunk]), dtype=np.uint8).reshape(-1, 16)
                 vectors = self.encoder.encode(texts[lo:lo + self.chunk])
-                shard = self.root / f"shard-{self._rows:012d}-{os.getpid()}.safetensors"
-                with atomic_path(shard) as tmp:
-                    save_file({"keys": part_keys.copy(), "vectors": vectors}, str(tmp),
-                              metadata={"encoder": self.encoder.name, "format_version": FORMAT_VERSION})
                 self._append(part_keys, vectors)
+                self._unsaved.append((part_keys, vectors))
                 self.embedded += len(part_keys)
                 bar.update(len(part_keys))
+                if sum(len(k) for k, _ in self._unsaved) >= self.chunk:
+                    self.flush()
+
+    def flush(self) -> None:
+        """Write the vectors embedded since the last flush as one shard."""
+        if not self._unsaved:
+            return
+        keys = np.concatenate([k for k, _ in self._unsaved])
+        vectors = np.concatenate([v for _, v in self._unsaved])
+        self.root.mkdir(parents=True, exist_ok=True)
+        shard = self.root / f"shard-{self._rows - len(keys):012d}-{os.getpid()}.safetensors"
+        with atomic_path(shard) as tmp:
+            save_file({"keys": keys.copy(), "vectors": vectors}, str(tmp),
+                      metadata={"encoder": self.encoder.name, "format_version": FORMAT_VERSION})
+        self._unsaved = []

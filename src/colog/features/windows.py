@@ -28,15 +28,15 @@ def window_index(groups: np.ndarray, spec: WindowSpec, include_current: bool) ->
 
 def gather(index: np.ndarray, message_ids: np.ndarray, vectors: np.ndarray, rows: np.ndarray
            ) -> tuple[np.ndarray, np.ndarray]:
-    """Window vectors (B, Lq, D) and mask (B, Lq) for the lines `rows`; all-padding columns are dropped."""
+    """Window vectors (B, Lw, D) and mask (B, Lw) for the lines `rows`.
+
+    Padding columns stay even when the whole batch pads them: a window row's position is part of
+    the input (the MAL's glimpse i is added to position i), so a line must not score differently
+    with the company it keeps in a batch.
+    """
     window = index[rows]  # (B, Lw)
     mask = window >= 0
-    keep = mask.any(axis=0)
-    if keep.any():
-        window, mask = window[:, keep], mask[:, keep]
-    else:
-        window, mask = window[:, :1], mask[:, :1]
-    ids = message_ids[np.where(mask, window, 0)]  # (B, Lq) message ids
+    ids = message_ids[np.where(mask, window, 0)]  # (B, Lw) message ids
     out = vectors[ids]  # (B, Lq, D)
     out[~mask] = 0.0
     return out, mask

@@ -93,6 +93,7 @@ class ParseResult:
     formats: dict[str, str] = field(default_factory=dict)  # file name -> format name
     n_templates: int = 0
     skipped: list[str] = field(default_factory=list)  # files in a directory that no format matched
+    miner: TemplateMiner | None = None  # the templates mined, for detection to continue from
 
     def summary(self) -> dict:
         matched = int(pc.sum(self.table["matched"]).as_py() or 0)
@@ -182,7 +183,7 @@ def parse_paths(paths: Iterable[str | os.PathLike], config: ParseConfig | None =
     columns["template"] = [templates[cid] for cid in columns["template_id"]]
     table = pa.table(columns, schema=LOG_SCHEMA)
     logger.info("parsed %d lines from %d files: %d templates", table.num_rows, len(formats), miner.n_templates)
-    return ParseResult(table, formats, miner.n_templates, skipped)
+    return ParseResult(table, formats, miner.n_templates, skipped, miner)
 
 
 def _parse_file(log: LogFile, numbered: list[tuple[int, str]], fmt: LineFormat, miner: TemplateMiner,

@@ -1,13 +1,19 @@
-"""Template mining with drain3: one miner per parse, so template ids are shared across files."""
+"""Template mining with drain3: one miner per parse, so template ids are shared across files.
+
+A miner's state (clusters and prefix tree) saves as plain JSON, so detection continues the
+training's template ids; drain3's own persistence uses jsonpickle, which we do not load.
+"""
 
 from __future__ import annotations
 
-from drain3.drain import Drain
+from drain3.drain import Drain, LogCluster, Node
 from drain3.masking import LogMasker, MaskingInstruction
 
+from colog.errors import CologError
 from colog.parsing.fields import DrainSettings
 
 PARAM = "<*>"
+STATE_VERSION = 1
 
 
 class TemplateMiner:
@@ -36,3 +42,44 @@ class TemplateMiner:
     @property
     def n_templates(self) -> int:
         return len(self.drain.id_to_cluster)
+
+    def to_state(self) -> dict:
+        """Settings, clusters and the prefix tree as JSON-ready values."""
+        def node(n: Node) -> dict:
+            return {"ids": list(n.cluster_ids), "children": {k: node(c) for k, c in n.key_to_child_node.items()}}
+
+        return {"version": STATE_VERSION,
+                "settings": {"sim_th": self.settings.sim_th, "depth": self.settings.depth,
+                             "masks": list(self.settings.masks)},
+                "counter": self.drain.clusters_counter,
+                "clusters": [[c.cluster_id, c.size, list(c.log_template_tokens)]
+                             for c in self.drain.id_to_cluster.values()],
+                "tree": node(self.drain.root_node),
+                "seen": self._cache}  # masked message -> id: a cached message skips the tree, so keep them
+
+    @classmethod
+    def from_state(cls, state: dict) -> "TemplateMiner":
+        """Inverse of `to_state`: the same clusters in the same tree, so matching continues unchanged."""
+        if not isinstance(state, dict) or state.get("version") != STATE_VERSION:
+            raise CologError(f"template state version {state.get('version') if isinstance(state, dict) else None!r}; "
+                             f"this colog reads version {STATE_VERSION}")
+        try:
+            s = state["settings"]
+            miner = cls(DrainSettings(float(s["sim_th"]), int(s["depth"]), tuple(s["masks"])))
+            for cluster_id, size, tokens in state["clusters"]:
+                cluster = LogCluster(tokens, int(cluster_id))
+                cluster.size = int(size)
+                miner.drain.id_to_cluster[cluster.cluster_id] = cluster
+            miner.drain.clusters_counter = int(state["counter"])
+
+            def node(d: dict) -> Node:
+                n = Node()
+                n.cluster_ids = [int(i) for i in d["ids"]]
+                n.key_to_child_node = {k: node(c) for k, c in d["children"].items()}
+                return n
+
+            miner.drain.root_node = node(state["tree"])
+            miner._cache = {str(k): int(v) for k, v in state["seen"].items()}
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CologError(f"template state is malformed ({exc!r})") from exc
+        return miner

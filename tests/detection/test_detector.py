@@ -1,0 +1,150 @@
+"""Detection on a small real run (bundled casper logs): same scores as evaluation, stream == batch, bad lines."""
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from colog.cli.main import main
+from colog.detection import Detector
+from colog.detection.lines import file_lines
+
+
+def all_lines(folder):
+    return [line for path in sorted(folder.iterdir()) if path.name != "SOURCE"
+            for line in file_lines(path, path.name)]
+
+
+def run_session(detector, lines, chunk):
+    session = detector.session()
+    out, previous = [], None
+    for lo in range(0, len(lines), chunk):
+        part = lines[lo:lo + chunk]
+        for line in part:  # end a file when the next one starts, as `colog detect` does
+            if previous is not None and line.file != previous:
+                out += session.feed(part[:part.index(line)])
+                out += session.end_file(previous)
+                part = part[part.index(line):]
+            previous = line.file
+        out += session.feed(part)
+    return out + session.close()
+
+
+def test_detection_scores_lines_as_evaluation_does(casper_run, bundled):
+    """Same probabilities and template ids as the run's own scoring of the same lines."""
+    from colog.experiment.run import load_model_inputs
+    from colog.training import predict
+
+    model, data, inputs, _ = load_model_inputs(casper_run, progress=False)
+    probs, _ = predict(model, inputs, np.arange(len(data.labels)))
+    row = {key: i for i, key in enumerate(zip(data.table["file"].to_pylist(), data.table["line"].to_pylist()))}
+    templates = data.table["template_id"].to_pylist()
+    verdicts = run_session(Detector.load(casper_run), all_lines(bundled / "casper"), 1024)
+    scored = [v for v in verdicts if v.cls != "unparsed"]
+    assert len(scored) == len(row)
+    index = np.array([row[(v.file, v.line)] for v in scored])
+    assert np.allclose([v.probability for v in scored], 1 - probs[index, 0], atol=1e-4)
+    assert [v.label for v in scored] == list((probs[index].argmax(1) != 0).astype(int))
+    assert [v.template_id for v in scored] == [templates[i] for i in index]
+
+
+def test_stream_and_batch_give_identical_verdicts(casper_run, bundled):
+    lines = all_lines(bundled / "casper")
+    batch = run_session(Detector.load(casper_run), lines, 4096)
+    stream = run_session(Detector.load(casper_run), lines, 1)
+    decisions = lambda vs: [(v.file, v.line, v.label, v.cls, v.template_id, v.matched) for v in vs]  # noqa: E731
+    assert decisions(stream) == decisions(batch)
+    # probabilities agree up to float rounding (a batch of 1 and of 4,096 take different BLAS paths)
+    assert np.allclose([v.probability for v in stream], [v.probability for v in batch], atol=1e-5)
+    assert [(v.file, v.line) for v in batch] == [(l.file, l.line) for l in lines]  # in order, one per line
+
+
+def test_context_lines_wait_for_the_next_line(casper_run, bundled):
+    detector = Detector.load(casper_run)
+    lines = all_lines(bundled / "casper")[:3]
+    session = detector.session()
+    assert session.feed(lines[:1]) == []  # context:1 needs the line after
+    first = session.feed(lines[1:2])
+    assert [v.line for v in first] == [1]
+    assert [v.line for v in session.close()] == [2]
+
+
+def test_bad_lines_get_a_verdict_each(casper_run, write_log, tmp_path):
+    good = "Nov 16 00:05:34 ubuntu kernel: [ 27.1] usb 1-1: new high speed USB device using ehci_hcd\n"
+    content = (good.encode() + b"\n" + b"\x00\x01\x02\xff\xfe\x80" * 30 + b"\n" + b"x" * (10 << 20) + b"\n"
+               + "caf\xe9 latin-1 byte\n".encode("latin-1") + good.encode())
+    path = write_log("kern.log", content)
+    verdicts = list(Detector.load(casper_run).detect(file_lines(path, "kern.log")))
+    assert [v.line for v in verdicts] == [1, 2, 3, 4, 5, 6]
+    assert [v.cls == "unparsed" for v in verdicts] == [False, True, True, True, False, False]
+    assert [v.reason for v in verdicts[1:4]] == ["blank", "binary", "too long"]
+    assert verdicts[0].probability is not None and verdicts[4].template_id is not None
+
+
+def test_python_api_takes_plain_strings(casper_run, bundled):
+    text = (bundled / "casper" / "auth.log").read_text().splitlines()[:20]
+    verdicts = list(Detector.load(casper_run).detect(text))
+    assert len(verdicts) == 20 and all(0.0 <= v.probability <= 1.0 for v in verdicts)
+    assert {v.cls for v in verdicts} <= {"normal", "anomaly"}
+
+
+def test_explanations_name_neighbours_and_words(casper_run, bundled):
+    lines = all_lines(bundled / "casper")[:10]
+    verdicts = list(Detector.load(casper_run).detect(lines, explain=True))
+    middle = verdicts[5].explanation
+    assert {n["offset"] for n in middle["lines"]} <= {-1, 1} and middle["lines"]
+    assert middle["words"] and all(w["weight"] >= 0 for w in middle["words"])
+
+
+def test_detect_command_writes_jsonl_and_csv(casper_run, bundled, tmp_path, capsys):
+    out = tmp_path / "v.jsonl"
+    assert main(["detect", str(casper_run), str(bundled / "casper" / "auth.log"), "-o", str(out)]) == 0
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(rows) == len(list(file_lines(bundled / "casper" / "auth.log", "auth.log")))
+    assert {"file", "line", "label", "class", "probability", "template_id"} <= set(rows[0])
+    assert "detect: " in capsys.readouterr().err
+    csv_out = tmp_path / "v.csv"
+    assert main(["detect", str(casper_run), str(bundled / "casper" / "auth.log"), "-o", str(csv_out),
+                 "--explain"]) == 0
+    lines = csv_out.read_text().splitlines()
+    assert lines[0].startswith("file,line,label,class,probability,template_id") and len(lines) == len(rows) + 1
+
+
+@pytest.mark.parametrize("damage, message", [
+    ("model", "missing: model.safetensors"),
+    ("version", "format version 99"),
+    ("weights", "does not load"),
+    ("templates", "colog evaluate"),
+])
+def test_detect_rejects_a_broken_run_directory(casper_run, bundled, tmp_path, capsys, damage, message):
+    broken = tmp_path / "broken"
+    shutil.copytree(casper_run, broken)
+    if damage == "model":
+        (broken / "model.safetensors").unlink()
+    elif damage == "version":
+        config = json.loads((broken / "config.json").read_text())
+        (broken / "config.json").write_text(json.dumps(config | {"format_version": 99}))
+    elif damage == "weights":
+        (broken / "model.safetensors").write_bytes(b"\x00" * 100)
+    else:
+        (broken / "templates.json").unlink()
+    out = tmp_path / "v.jsonl"
+    code = main(["detect", str(broken), str(bundled / "casper" / "auth.log"), "-o", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+def test_detect_bad_inputs(casper_run, bundled, tmp_path, write_log, capsys):
+    binary = write_log("blob.log", b"\x7fELF" + bytes(range(256)) * 10)
+    cases = [
+        ([str(binary)], "binary file"),
+        ([str(tmp_path / "missing.log")], "no such file"),
+        ([str(bundled / "casper" / "auth.log"), "-o", str(tmp_path / "v.txt")], "unknown output type"),
+        ([str(bundled / "casper" / "auth.log"), "--threshold", "0"], "threshold"),
+    ]
+    for argv, message in cases:
+        code = main(["detect", str(casper_run), *argv])
+        err = capsys.readouterr().err
+        assert code != 0 and message in err and "Traceback" not in err, (argv, err)
