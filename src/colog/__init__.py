@@ -7,5 +7,14 @@ from colog.parsing import LOG_SCHEMA, ParseConfig, ParseResult, parse_paths
 
 __version__ = "0.1.0"
 
-__all__ = ["CLASSES", "DATASETS", "LOG_SCHEMA", "CologError", "Dataset", "ParseConfig", "ParseResult", "WindowSpec",
-           "get_dataset", "label_table", "load_labeled", "parse_paths", "parse_rule"]
+__all__ = ["CLASSES", "DATASETS", "LOG_SCHEMA", "CologError", "Dataset", "Detector", "ParseConfig", "ParseResult",
+           "WindowSpec", "get_dataset", "label_table", "load_labeled", "parse_paths", "parse_rule"]
+
+
+def __getattr__(name: str):
+    """`colog.Detector` loads torch on first use, not at `import colog`."""
+    if name == "Detector":
+        from colog.detection import Detector
+
+        return Detector
+    raise AttributeError(f"module 'colog' has no attribute {name!r}")

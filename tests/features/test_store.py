@@ -33,6 +33,16 @@ def test_unique_messages_embedded_once_and_reused_across_instances(tmp_path):
     assert again.embedded == 1 and len(MessageStore(CountingEncoder(), tmp_path)) == 4
 
 
+def test_streamed_vectors_wait_for_flush_then_land_in_one_shard(tmp_path):
+    store = MessageStore(CountingEncoder(), tmp_path, chunk=100)
+    for text in ("a", "b", "c"):
+        store.ids([text], save=False)  # a stream: a few messages at a time
+    assert len(MessageStore(CountingEncoder(), tmp_path)) == 0
+    store.flush()
+    assert len(list(store.root.glob("shard-*"))) == 1
+    assert MessageStore(CountingEncoder(), tmp_path).ids(["c", "a"]).tolist() == store.ids(["c", "a"]).tolist()
+
+
 def test_a_corrupt_shard_is_named(tmp_path):
     store = MessageStore(CountingEncoder(), tmp_path)
     store.ids(["x"])

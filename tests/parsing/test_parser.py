@@ -80,3 +80,21 @@ def test_user_format_string_and_unknown_names(write_log):
     assert table["level"].to_pylist() == ["ERROR", "INFO"]
     with pytest.raises(UnknownNameError, match="valid: .*hdfs"):
         resolve_format("nosuch")
+
+
+def test_template_state_round_trips_through_json(shared):
+    """A miner rebuilt from its JSON state assigns the same ids and templates as the original."""
+    import json
+
+    from colog.parsing.fields import DrainSettings
+    from colog.parsing.templates import TemplateMiner
+
+    messages = [line.split(": ", 1)[-1] for line in
+                (shared / "loghub-2k/HDFS/HDFS_2k.log").read_text().splitlines()]
+    original = TemplateMiner(DrainSettings(0.5, 4, (r"blk_-?\d+", r"\d+\.\d+\.\d+\.\d+(:\d+)?")))
+    for m in messages[:1000]:
+        original.add(m)
+    rebuilt = TemplateMiner.from_state(json.loads(json.dumps(original.to_state())))
+    assert [original.add(m) for m in messages[1000:]] == [rebuilt.add(m) for m in messages[1000:]]
+    assert original.n_templates == rebuilt.n_templates
+    assert all(original.template(i) == rebuilt.template(i) for i in original.drain.id_to_cluster)

