@@ -9,7 +9,7 @@ import sys
 import click
 import typer
 
-from colog.cli import data, demo, detect, train
+from colog.cli import benchmark, data, demo, detect, train
 from colog.errors import CologError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -25,6 +25,7 @@ data.register(app)
 demo.register(app)
 train.register(app)
 detect.register(app)
+benchmark.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -29,6 +29,7 @@ from colog.features.tokens import Vocabulary, train_word2vec
 from colog.labeling import group_ids
 from colog.model import CoLog, CoLogConfig
 from colog.training import Trainer, predict
+from colog.training.loop import History
 
 logger = logging.getLogger(__name__)
 
@@ -44,18 +45,8 @@ def train_run(config: ExperimentConfig, out: Path, overwrite: bool = False, prog
         word_vectors = train_word2vec(corpus, vocab, config.model.word_dim, config.split.seed)
         inputs = build_inputs(data, config, vocab, progress)
         train_rows = balanced_train_rows(data, inputs, config)
-        model_config = CoLogConfig.from_dict(config.model.to_dict() | {"n_classes": len(data.class_names)})
-        torch.manual_seed(config.train.seed)
-        model = CoLog(model_config, torch.from_numpy(word_vectors))
-        valid = data.rows(1)
-
-        def score(m: torch.nn.Module) -> tuple[float, float]:
-            probs, _ = predict(m, inputs, valid)
-            truth = data.labels[valid]
-            loss = float(-np.log(np.clip(probs[np.arange(len(valid)), truth], 1e-12, None)).mean())
-            return classification_metrics(truth, probs.argmax(1), data.class_names)["macro_f1"], -loss
-
-        history = Trainer(config.train, progress=progress).fit(model, inputs, data.labels, train_rows, score)
+        model, history = fit_model(data, inputs, word_vectors, train_rows, config, progress)
+        model_config = model.config
         metrics, vectors = _evaluate(model, data, inputs, config)
         seconds = max(history.train_seconds, 1e-9)
         metrics.update(n_train_balanced=len(train_rows), train_seconds=history.train_seconds,
@@ -66,6 +57,24 @@ def train_run(config: ExperimentConfig, out: Path, overwrite: bool = False, prog
         _save(tmp, config, data, vocab, word_vectors, model, model_config, metrics, history.epochs)
         write_outputs(tmp, data, metrics, vectors, config.to_dict(), history.epochs)
     return metrics
+
+
+def fit_model(data: Prepared, inputs: ModelInputs, word_vectors: np.ndarray, train_rows: np.ndarray,
+              config: ExperimentConfig, progress: bool = True) -> tuple[CoLog, History]:
+    """A CoLog network trained on `train_rows`, epochs ranked on the validation split."""
+    model_config = CoLogConfig.from_dict(config.model.to_dict() | {"n_classes": len(data.class_names)})
+    torch.manual_seed(config.train.seed)
+    model = CoLog(model_config, torch.from_numpy(word_vectors))
+    valid = data.rows(1)
+
+    def score(m: torch.nn.Module) -> tuple[float, float]:
+        probs, _ = predict(m, inputs, valid)
+        truth = data.labels[valid]
+        loss = float(-np.log(np.clip(probs[np.arange(len(valid)), truth], 1e-12, None)).mean())
+        return classification_metrics(truth, probs.argmax(1), data.class_names)["macro_f1"], -loss
+
+    history = Trainer(config.train, progress=progress).fit(model, inputs, data.labels, train_rows, score)
+    return model, history
 
 
 def load_model_inputs(rundir: Path, progress: bool = True) -> tuple[CoLog, Prepared, ModelInputs, ExperimentConfig]:

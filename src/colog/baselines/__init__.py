@@ -1,0 +1,29 @@
+"""Baselines on CoLog's own split and features: one `fit(features, train, valid, seed)` / `predict(features, rows)`."""
+
+from colog.baselines.classic import classic_methods
+from colog.baselines.deep import deep_methods
+from colog.baselines.features import Features
+from colog.baselines.reference import CoLogMethod, KeywordRule
+from colog.errors import UnknownNameError
+
+METHODS = {**classic_methods(), **deep_methods(), "keyword_rule": KeywordRule, "colog": CoLogMethod}
+ORDER = ("lr", "svm", "dt", "iforest", "pca", "lstm", "bilstm_attn", "cnn", "transformer", "pylogsentiment",
+         "keyword_rule", "sbert_lr", "colog")
+
+
+def method_names(spec: str) -> list[str]:
+    """`all` or a comma list, in the table's order; an unknown name lists the valid ones."""
+    if spec == "all":
+        return list(ORDER)
+    names = [n.strip() for n in spec.split(",") if n.strip()]
+    for name in names:
+        if name not in METHODS:
+            raise UnknownNameError("method", name, list(ORDER))
+    return [n for n in ORDER if n in names]
+
+
+def make(name: str):
+    return METHODS[name]()
+
+
+__all__ = ["Features", "METHODS", "ORDER", "make", "method_names"]

@@ -1,0 +1,149 @@
+"""deep-loglizer's sequence models and pylogsentiment's GRU, as supervised line classifiers.
+
+Same task and split as CoLog: each line is classified from its window (the run's window, the line
+included). LSTM, CNN and Transformer read the window's log keys (template indexes, as deep-loglizer
+feeds them), the attentional BiLSTM reads the window's semantic vectors (LogRobust-style; SBERT
+here, where LogRobust used fastText), and pylogsentiment's GRU reads the line's word2vec tokens,
+trained on the Tomek-balanced rows as pylogsentiment balances. Each trains with Adam for 5 epochs
+(more on small datasets: at least 200 steps, at most 50 epochs) and keeps the epoch with the best
+validation macro-F1.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+import torch
+from torch import nn
+
+from colog.baselines.features import Features
+from colog.evaluation.metrics import classification_metrics
+
+
+class KeySequence(nn.Module):
+    """Embedded log keys -> LSTM, CNN or Transformer -> classifier."""
+
+    def __init__(self, kind: str, n_keys: int, n_classes: int, dim: int = 64, hidden: int = 128):
+        super().__init__()
+        self.kind = kind
+        self.embed = nn.Embedding(n_keys, dim, padding_idx=0)
+        if kind == "lstm":  # DeepLog's two-layer LSTM
+            self.encoder = nn.LSTM(dim, hidden, num_layers=2, batch_first=True)
+            out = hidden
+        elif kind == "cnn":  # deep-loglizer's CNN: kernels over 1-3 neighbouring keys, max-pooled
+            self.convs = nn.ModuleList(nn.Conv1d(dim, hidden, k, padding=k // 2) for k in (1, 2, 3))
+            out = 3 * hidden
+        else:  # transformer encoder with learned positions
+            self.position = nn.Parameter(torch.zeros(1, 64, dim))
+            layer = nn.TransformerEncoderLayer(dim, 4, 4 * dim, 0.1, batch_first=True)
+            self.encoder = nn.TransformerEncoder(layer, 2, enable_nested_tensor=False)
+            out = dim
+        self.head = nn.Linear(out, n_classes)
+
+    def forward(self, keys: torch.Tensor) -> torch.Tensor:
+        mask = keys != 0  # (B, L)
+        x = self.embed(keys)  # (B, L, dim)
+        if self.kind == "lstm":
+            h, _ = self.encoder(x)
+            return self.head(h[:, -1])
+        if self.kind == "cnn":
+            pooled = [conv(x.transpose(1, 2))[..., :keys.size(1)].max(dim=-1).values for conv in self.convs]
+            return self.head(torch.cat(pooled, dim=-1))
+        h = self.encoder(x + self.position[:, :keys.size(1)], src_key_padding_mask=~mask)
+        h = (h * mask[..., None]).sum(1) / mask.sum(1, keepdim=True).clamp(min=1)
+        return self.head(h)
+
+
+class AttentionBiLSTM(nn.Module):
+    """LogRobust: BiLSTM over the window's semantic vectors, attention pooling, classifier."""
+
+    def __init__(self, in_dim: int, n_classes: int, hidden: int = 128):
+        super().__init__()
+        self.lstm = nn.LSTM(in_dim, hidden, batch_first=True, bidirectional=True)
+        self.score = nn.Linear(2 * hidden, 1)
+        self.head = nn.Linear(2 * hidden, n_classes)
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        h, _ = self.lstm(x)  # (B, L, 2h)
+        s = self.score(torch.tanh(h)).squeeze(-1).masked_fill(~mask, float("-inf"))
+        w = torch.softmax(s, dim=1).nan_to_num(0.0)
+        return self.head((w[..., None] * h).sum(1))
+
+
+class SentimentGRU(nn.Module):
+    """pylogsentiment: frozen word2vec tokens -> GRU -> last real state -> classifier."""
+
+    def __init__(self, word_vectors: np.ndarray, n_classes: int, hidden: int = 128):
+        super().__init__()
+        self.embed = nn.Embedding.from_pretrained(torch.from_numpy(word_vectors), freeze=True, padding_idx=0)
+        self.gru = nn.GRU(word_vectors.shape[1], hidden, batch_first=True)
+        self.head = nn.Linear(hidden, n_classes)
+
+    def forward(self, tokens: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        h, _ = self.gru(self.embed(tokens))  # (B, L, h); padding is trailing
+        last = (mask.sum(1) - 1).clamp(min=0)
+        return self.head(h[torch.arange(len(h)), last])
+
+
+class Deep:
+    """Trains one of the networks above; `inputs(f, rows)` gives its tensors."""
+
+    def __init__(self, name: str, epochs: int = 5, batch_size: int = 256, lr: float = 1e-3, min_steps: int = 200,
+                 max_epochs: int = 50):
+        self.name, self.epochs, self.batch_size, self.lr = name, epochs, batch_size, lr
+        self.min_steps, self.max_epochs = min_steps, max_epochs  # small datasets get more epochs
+
+    def _inputs(self, f: Features, rows: np.ndarray) -> tuple[torch.Tensor, ...]:
+        if self.name in ("lstm", "cnn", "transformer"):
+            return (torch.from_numpy(f.template_sequences(rows)),)
+        if self.name == "bilstm_attn":
+            vectors, mask = f.window_vectors(rows)
+            return torch.from_numpy(vectors), torch.from_numpy(mask)
+        tokens, mask = f.inputs.tokens.batch(f.inputs.message_ids[rows])
+        return torch.from_numpy(tokens), torch.from_numpy(mask)
+
+    def _network(self, f: Features) -> nn.Module:
+        n_classes = len(f.data.class_names)
+        if self.name == "bilstm_attn":
+            return AttentionBiLSTM(f.inputs.vectors.shape[1], n_classes)
+        if self.name == "pylogsentiment":
+            return SentimentGRU(f.word_vectors, n_classes)
+        return KeySequence(self.name, f.n_templates, n_classes)
+
+    def fit(self, f: Features, train: np.ndarray, valid: np.ndarray, seed: int) -> None:
+        torch.manual_seed(seed)
+        rng = np.random.default_rng(seed)
+        if self.name == "pylogsentiment":
+            train = f.balanced_train
+        self.model = self._network(f)
+        params = [p for p in self.model.parameters() if p.requires_grad]
+        optimizer = torch.optim.Adam(params, lr=self.lr)
+        target = torch.from_numpy(f.labels)
+        best, best_state = -1.0, None
+        batches = -(-len(train) // self.batch_size)
+        for _ in range(min(max(self.epochs, -(-self.min_steps // batches)), self.max_epochs)):
+            self.model.train()
+            order = rng.permutation(train)
+            for lo in range(0, len(order), self.batch_size):
+                rows = order[lo:lo + self.batch_size]
+                loss = nn.functional.cross_entropy(self.model(*self._inputs(f, rows)), target[rows])
+                optimizer.zero_grad()
+                loss.backward()
+                optimizer.step()
+            score = classification_metrics(f.labels[valid], self.predict(f, valid), f.data.class_names)["macro_f1"]
+            if score > best:
+                best, best_state = score, copy.deepcopy(self.model.state_dict())
+        self.model.load_state_dict(best_state)
+
+    @torch.no_grad()
+    def predict(self, f: Features, rows: np.ndarray) -> np.ndarray:
+        self.model.eval()
+        out = [self.model(*self._inputs(f, rows[lo:lo + 1024])).argmax(-1).numpy()
+               for lo in range(0, len(rows), 1024)]
+        return np.concatenate(out).astype(np.int64) if out else np.zeros(0, dtype=np.int64)
+
+
+def deep_methods() -> dict:
+    return {name: (lambda name=name: Deep(name)) for name in ("lstm", "bilstm_attn", "cnn", "transformer",
+                                                               "pylogsentiment")}

@@ -1,0 +1,144 @@
+"""`colog benchmark`: every method on the same split, features and seeds; results.json, results.md, a bar plot.
+
+The data are parsed and labelled once; each seed draws its split (the chronological split is the
+same for every seed, the networks' initialisation is not) and builds the features once, and every
+method is fitted on that seed's training rows and scored on its test rows. Results of other
+datasets already in the output directory are kept, so one directory collects a whole table.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from colog.artifacts import atomic_path, write_json
+from colog.baselines import ORDER, Features, make
+from colog.evaluation.metrics import classification_metrics
+from colog.evaluation.plots import method_bars
+from colog.experiment.config import ExperimentConfig
+from colog.experiment.prepare import load_data
+from colog.features.split import split_lines
+from colog.progress import progress_bar
+
+logger = logging.getLogger(__name__)
+
+RESULT_KEYS = ("method", "dataset", "protocol", "seed", "macro_f1", "anomaly_f1", "macro_precision", "macro_recall",
+               "accuracy", "train_seconds", "infer_seconds", "n_test")
+
+
+def test_ids_digest(data, rows: np.ndarray) -> str:
+    """A fingerprint of the test lines (file, line): equal digests mean the same test set."""
+    files, lines = data.table["file"].to_pylist(), data.table["line"].to_pylist()
+    text = "\n".join(f"{files[r]}\t{lines[r]}" for r in rows)
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def run_benchmark(config: ExperimentConfig, methods: list[str], seeds: list[int], out: Path,
+                  progress: bool = True) -> list[dict]:
+    """Fit and score `methods` for each seed; merge into out/results.json and redraw the table and plot."""
+    out.mkdir(parents=True, exist_ok=True)
+    data = load_data(config, progress)
+    results = []
+    with progress_bar(total=len(seeds) * len(methods), desc="benchmark", unit="fit", enabled=progress) as bar:
+        for seed in seeds:
+            cfg = replace(config, split=replace(config.split, seed=seed), train=replace(config.train, seed=seed))
+            seeded = replace(data, split=split_lines(data.table, data.labels, cfg.split))
+            features = Features.build(seeded, cfg, progress)
+            train, valid, test = seeded.rows(0), seeded.rows(1), seeded.rows(2)
+            digest = test_ids_digest(seeded, test)
+            for name in methods:
+                bar.set_postfix_str(f"seed {seed} {name}")
+                method = make(name)
+                start = time.perf_counter()
+                method.fit(features, train, valid, seed)
+                fitted = time.perf_counter()
+                predicted = method.predict(features, test)
+                scored = time.perf_counter()
+                m = classification_metrics(seeded.labels[test], predicted, seeded.class_names)
+                results.append({
+                    "method": name, "dataset": config.dataset, "protocol": cfg.split.protocol, "seed": seed,
+                    **{k: m[k] for k in ("macro_f1", "anomaly_f1", "macro_precision", "macro_recall", "accuracy")},
+                    "train_seconds": fitted - start, "infer_seconds": scored - fitted, "n_test": len(test),
+                    "n_test_anomalies": m["n_anomalies"],
+                    "n_train": len(train), "task": cfg.task, "window": cfg.window,
+                    "label_source": seeded.summary["label_source"], "test_ids_sha1": digest,
+                    "note": getattr(method, "note", ""),
+                })
+                logger.info("%s seed %d: macro-F1 %.4f", name, seed, m["macro_f1"])
+                bar.update(1)
+    merged = _merge(out / "results.json", results)
+    write_json(merged, out / "results.json")
+    with atomic_path(out / "results.md") as tmp:
+        tmp.write_text(markdown_table(merged), encoding="utf-8")
+    method_bars(_summary(merged, "macro_f1"), out / "results.png")
+    return results
+
+
+def _merge(path: Path, new: list[dict]) -> list[dict]:
+    """Earlier results in `path`, minus those this run replaces, then this run's."""
+    if not path.is_file():
+        return new
+    try:
+        old = json.loads(path.read_text(encoding="utf-8"))
+    except ValueError:
+        old = []
+    key = lambda r: (r["method"], r["dataset"], r["protocol"], r.get("task"), r["seed"])  # noqa: E731
+    replaced = {key(r) for r in new}
+    return [r for r in old if isinstance(r, dict) and key(r) not in replaced] + new
+
+
+def _column(r: dict) -> str:
+    task = "" if r.get("task", "point") == "point" else f", {r['task']}"
+    return f"{r['dataset']} ({r['protocol']}{task})"
+
+
+def _summary(results: list[dict], metric: str) -> dict[str, dict[str, tuple[float, float]]]:
+    """{column: {method: (mean, half range)}} over seeds."""
+    groups: dict[str, dict[str, list[float]]] = {}
+    for r in results:
+        groups.setdefault(_column(r), {}).setdefault(r["method"], []).append(r[metric])
+    return {col: {m: (float(np.mean(v)), float((max(v) - min(v)) / 2)) for m, v in sorted(
+        methods.items(), key=lambda kv: ORDER.index(kv[0]) if kv[0] in ORDER else 99)}
+        for col, methods in sorted(groups.items())}
+
+
+def markdown_table(results: list[dict]) -> str:
+    """Methods x datasets, mean ± spread of macro-F1 (best in bold), then anomaly F1 and seconds."""
+    parts = []
+    for metric, title in (("macro_f1", "test macro-F1"), ("anomaly_f1", "test anomaly F1")):
+        table = _summary(results, metric)
+        columns = list(table)
+        methods = [m for m in ORDER if any(m in table[c] for c in columns)]
+        lines = [f"### {title} (mean ± spread over seeds)", "",
+                 "| method | " + " | ".join(columns) + " |", "|---|" + "---|" * len(columns)]
+        for m in methods:
+            cells = []
+            for c in columns:
+                if m not in table[c]:
+                    cells.append("–")
+                    continue
+                mean, spread = table[c][m]
+                best = max(v[0] for v in table[c].values())
+                text = f"{mean:.4f} ± {spread:.4f}"
+                cells.append(f"**{text}**" if mean == best else text)
+            lines.append(f"| {m} | " + " | ".join(cells) + " |")
+        parts.append("\n".join(lines))
+    seconds: dict[str, list[tuple[float, float]]] = {}
+    for r in results:
+        n_train, n_test = max(r.get("n_train", 1), 1), max(r["n_test"], 1)
+        seconds.setdefault(r["method"], []).append((r["train_seconds"] / n_train, r["infer_seconds"] / n_test))
+    lines = ["### seconds per line (mean over datasets and seeds; same machine, same run)", "",
+             "| method | train s/line | inference s/line |", "|---|---|---|"]
+    for m in [m for m in ORDER if m in seconds]:
+        tr, inf = np.mean([s[0] for s in seconds[m]]), np.mean([s[1] for s in seconds[m]])
+        lines.append(f"| {m} | {tr:.2e} | {inf:.2e} |")
+    parts.append("\n".join(lines))
+    seeds = sorted({r["seed"] for r in results})
+    return (f"# Benchmark results\n\nSeeds {seeds}; every method of a column saw the same test lines "
+            "(`test_ids_sha1` in results.json).\n\n" + "\n\n".join(parts) + "\n")

@@ -1,0 +1,57 @@
+"""`colog benchmark` on the bundled BGL slice: every method learns, on the same test lines, in the documented schema."""
+
+import json
+
+import pytest
+
+from colog.baselines import ORDER, method_names
+from colog.cli.main import main
+from colog.errors import UnknownNameError
+from colog.experiment.benchmark import RESULT_KEYS
+
+
+@pytest.fixture(scope="module")
+def bench(bundled, cache, tmp_path_factory):
+    out = tmp_path_factory.mktemp("bench")
+    code = main(["benchmark", str(bundled / "bgl"), "--dataset", "bgl", "--seeds", "0", "--epochs", "3",
+                 "--out", str(out)])
+    assert code == 0
+    return out, json.loads((out / "results.json").read_text())
+
+
+def test_every_method_beats_the_majority_class(bench):
+    _, results = bench
+    assert [r["method"] for r in results] == list(ORDER)
+    normal = 1 - results[0]["n_test_anomalies"] / results[0]["n_test"]
+    majority = normal / (1 + normal)  # macro-F1 of calling every line normal: F1(normal) / 2
+    for r in results:
+        assert r["macro_f1"] > majority, (r["method"], r["macro_f1"], majority)
+
+
+def test_results_schema_and_same_test_lines(bench):
+    out, results = bench
+    for r in results:
+        assert set(RESULT_KEYS) <= set(r)
+        assert all(0.0 <= r[k] <= 1.0 for k in ("macro_f1", "anomaly_f1", "macro_precision", "macro_recall",
+                                                 "accuracy"))
+    assert len({r["test_ids_sha1"] for r in results}) == 1 and len({r["n_test"] for r in results}) == 1
+    table = (out / "results.md").read_text()
+    assert "| method | bgl (paper) |" in table and table.count("**") >= 2
+    assert (out / "results.png").stat().st_size > 1000
+
+
+def test_results_of_another_dataset_are_kept(bench, bundled):
+    out, _ = bench
+    code = main(["benchmark", str(bundled / "casper"), "--dataset", "casper", "--year", "2008", "--seeds", "0",
+                 "--methods", "lr,keyword_rule", "--out", str(out)])
+    assert code == 0
+    merged = json.loads((out / "results.json").read_text())
+    assert {r["dataset"] for r in merged} == {"bgl", "casper"}
+    rule = [r for r in merged if r["dataset"] == "casper" and r["method"] == "keyword_rule"][0]
+    assert rule["macro_f1"] == 1.0 and rule["note"] == "the labelling rule itself"  # keyword labels: leakage
+    assert "casper (paper)" in (out / "results.md").read_text()
+
+
+def test_unknown_method_is_named():
+    with pytest.raises(UnknownNameError, match="unknown method 'rnn'"):
+        method_names("lr,rnn")
