@@ -14,7 +14,7 @@ import scipy.sparse as sp
 from colog.experiment.config import ExperimentConfig
 from colog.experiment.prepare import Prepared, balanced_train_rows, build_inputs, fit_features
 from colog.features.inputs import ModelInputs
-from colog.features.tokens import train_word2vec
+from colog.features.tokens import Vocabulary, train_word2vec
 from colog.features.windows import gather, window_index
 from colog.labeling import group_ids
 
@@ -28,6 +28,7 @@ class Features:
     data: Prepared
     config: ExperimentConfig
     inputs: ModelInputs  # CoLog's: tokens per message, SBERT vector per message
+    vocab: Vocabulary  # of the training split's messages
     word_vectors: np.ndarray  # (V, 300) word2vec fitted on the training split
     balanced_train: np.ndarray  # training rows after the run's balancing (Tomek links by default)
     templates: np.ndarray  # (N,) template index: 2.. for templates of the training split
@@ -45,7 +46,7 @@ class Features:
         seen = (index < len(known)) & (known[np.minimum(index, len(known) - 1)] == raw)
         templates = np.where(seen, index + 2, UNKNOWN)
         groups = group_ids(data.table["file"].to_numpy(zero_copy_only=False))
-        return cls(data, config, inputs, word_vectors, balanced_train_rows(data, inputs, config), templates,
+        return cls(data, config, inputs, vocab, word_vectors, balanced_train_rows(data, inputs, config), templates,
                    len(known) + 2, window_index(groups, config.window_spec, include_current=True))
 
     @property

@@ -9,7 +9,7 @@ import sys
 import click
 import typer
 
-from colog.cli import benchmark, data, demo, detect, train
+from colog.cli import benchmark, data, demo, detect, study, train
 from colog.errors import CologError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -26,6 +26,7 @@ demo.register(app)
 train.register(app)
 detect.register(app)
 benchmark.register(app)
+study.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

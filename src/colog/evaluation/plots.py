@@ -186,3 +186,45 @@ def method_bars(table: dict[str, dict[str, tuple[float, float]]], path: str | os
     ax.legend(fontsize=8, loc="lower left")
     fig.tight_layout()
     _save(fig, path)
+
+
+def study_figure(result: dict[str, Any], path: str | os.PathLike) -> None:
+    """A study's figure: macro-F1 against the varied parameter (lines), per variant (bars), or seconds."""
+    rows, name = result["rows"], result["study"]
+    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    if name == "window":
+        for kind in ("background", "context"):
+            pts = [(r["size"], r["macro_f1"]) for r in rows if r["kind"] == kind]
+            ax.plot(*zip(*pts), marker="o", label=kind)
+        ax.set_xlabel("window size W")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.legend()
+    elif name in ("train-ratio", "robustness") and any("train_share" in r or "mutated_share" in r for r in rows):
+        key = "train_share" if name == "train-ratio" else "mutated_share"
+        pts = [(r[key], r["macro_f1"]) for r in rows if key in r]
+        ax.plot(*zip(*pts), marker="o")
+        ax.set_xlabel("training share" if key == "train_share" else "share of test lines mutated")
+        for r in rows:
+            if "cross_dataset" in r:
+                ax.axhline(r["macro_f1"], ls="--", color="grey", label=r["variant"])
+                ax.legend(fontsize=8)
+    elif name == "efficiency":
+        names = [r["variant"] for r in rows]
+        y = np.arange(len(names))
+        ax.barh(y - 0.2, [r["train_seconds_per_line"] for r in rows], 0.4, label="train")
+        ax.barh(y + 0.2, [r["infer_seconds_per_line"] for r in rows], 0.4, label="inference")
+        ax.set_yticks(y, names)
+        ax.set_xscale("log")
+        ax.set_xlabel("seconds per line")
+        ax.legend()
+        fig.tight_layout()
+        _save(fig, path)
+        return
+    else:
+        ax.bar(range(len(rows)), [r["macro_f1"] for r in rows])
+        ax.set_xticks(range(len(rows)), [r["variant"] for r in rows], rotation=25, ha="right")
+    ax.set_ylabel("test macro-F1")
+    ax.set_title(f"{name}: {result['dataset']} ({result['protocol']})")
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    _save(fig, path)

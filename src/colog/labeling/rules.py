@@ -107,6 +107,25 @@ class KeywordRule:
                 labels[i] = 1
         return labels
 
+    def mask(self, table: pa.Table) -> pa.Table:
+        """The table with every word that fires this rule removed from the messages (the keyword-mask study).
+
+        With substring matching the whole word holding a term goes ("failed" for "fail"), so after
+        masking the rule fires on no line: the model can no longer read its own labels.
+        """
+        files, messages = table["file"].to_pylist(), table["message"].to_pylist()
+        patterns: dict[str, re.Pattern | None] = {}
+        out = []
+        for file, message in zip(files, messages):
+            if file not in patterns:
+                terms = self._terms_for(file)
+                body = "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True))
+                word = r"\S*(?:" + body + r")\S*" if self.substring else r"(?<!\w)(?:" + body + r")(?!\w)"
+                patterns[file] = re.compile(word, re.IGNORECASE) if terms else None
+            pattern = patterns[file]
+            out.append(" ".join(pattern.sub(" ", message).split()) if pattern else message)
+        return table.set_column(table.schema.get_field_index("message"), "message", pa.array(out, pa.string()))
+
     def _matcher(self, terms: tuple[str, ...]):
         if not terms:
             return lambda text: False

@@ -1,0 +1,65 @@
+"""`colog study NAME`: the paper's studies (ablation, window, train-ratio, imbalance, robustness, efficiency,
+keyword-mask) on one dataset, each to study.json, study.md and study.png."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from colog.cli.data import DATASET, FORMAT, PATHS, RULE, YEAR
+
+
+def register(app: typer.Typer) -> None:
+    app.command("study")(study)
+
+
+def _numbers(text: str, kind=float) -> list:
+    try:
+        return [kind(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise typer.BadParameter(f"{text!r}: expected a comma list of numbers") from None
+
+
+def study(name: str = typer.Argument(..., help="ablation, window, train-ratio, imbalance, robustness, efficiency or "
+                                                "keyword-mask."),
+          paths: list[Path] = PATHS, dataset: Optional[str] = DATASET, rule: Optional[str] = RULE,
+          fmt: Optional[str] = FORMAT, year: Optional[int] = YEAR,
+          protocol: str = typer.Option("paper", help="paper or chronological."),
+          task: str = typer.Option("point", help="point or collective."),
+          window: str = typer.Option("context:1", help="The window of every variant the study does not vary."),
+          seed: int = typer.Option(0),
+          epochs: int = typer.Option(20, help="CoLog's epoch limit for every variant."),
+          sizes: str = typer.Option("1,2,3,4,5,6,7,8,9,10", help="window: the sizes W."),
+          ratios: str = typer.Option("", help="train-ratio: training shares (default 0.1,...,0.8); "
+                                              "robustness: mutated shares (default 0.05,0.1,0.15,0.2)."),
+          other: Optional[list[Path]] = typer.Option(None, "--other", help="robustness: logs of another dataset "
+                                                                            "to test the trained model on."),
+          other_dataset: Optional[str] = typer.Option(None, "--other-dataset", help="robustness: its preset."),
+          methods: str = typer.Option("all", help="efficiency: the methods to time (all, or a comma list)."),
+          out: Path = typer.Option(..., "--out", "-o", help="Directory for study.json, study.md, study.png.")) -> None:
+    """Run one of the paper's studies with CoLog (efficiency: every method) and write its table and figure."""
+    from colog.experiment import ExperimentConfig
+    from colog.experiment.studies import STUDIES, run_study
+    from colog.features.split import SplitConfig
+    from colog.training import TrainConfig
+
+    if name not in STUDIES:
+        raise typer.BadParameter(f"unknown study {name!r}; valid: {', '.join(STUDIES)}")
+    config = ExperimentConfig(paths=[str(Path(p).resolve()) for p in paths], dataset=dataset, format=fmt, rule=rule,
+                              year=year, task=task, window=window, split=SplitConfig(protocol=protocol, seed=seed),
+                              train=replace(TrainConfig(), epochs=epochs, seed=seed))
+    default = "0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8" if name == "train-ratio" else "0.05,0.1,0.15,0.2"
+    from colog.baselines import method_names
+
+    options = {"sizes": _numbers(sizes, int), "ratios": _numbers(ratios or default), "methods": method_names(methods)}
+    if other:
+        options["other"] = replace(config, paths=[str(Path(p).resolve()) for p in other], dataset=other_dataset,
+                                   format=None, rule=None, year=None)
+    result = run_study(name, config, out, **options)
+    for row in result["rows"]:
+        figure = row.get("macro_f1")
+        typer.echo(f"{row['variant']:<45} macro-F1 {figure:.4f}" if figure is not None else row["variant"])
+    typer.echo(f"wrote {out}/study.json, study.md, study.png")
