@@ -24,6 +24,6 @@ pip_install() {
 echo "setup: installing torch==2.13.0 (CPU) and colog into .venv" >&2
 # The CPU wheel first: anything that depends on torch would otherwise pull a multi-GB CUDA build.
 pip_install "torch==2.13.0"
-pip_install -e ".[test,serve]"
+pip_install -e ".[test,serve,ray]"
 "$VPY" -c "import torch, colog"
 echo "$want" > "$stamp"

@@ -1,4 +1,4 @@
-"""Shared fixtures: paths to the real logs (../shared/data) and to colog's bundled slices."""
+"""Shared fixtures: the real logs (../shared/data), colog's bundled slices, a test cache and a small trained run."""
 
 from __future__ import annotations
 
@@ -51,3 +51,20 @@ def cache(tmp_path_factory):
         del os.environ["COLOG_CACHE"]
     else:
         os.environ["COLOG_CACHE"] = old
+
+
+@pytest.fixture(scope="session")
+def casper_run(bundled, cache, tmp_path_factory):
+    """A small CoLog trained for 2 epochs on the bundled casper slice (5 files, context:1 windows)."""
+    from dataclasses import replace
+
+    from colog.experiment import ExperimentConfig, train_run
+    from colog.model import CoLogConfig
+    from colog.training import TrainConfig
+
+    small = CoLogConfig(hidden=64, heads=2, ffn=128)
+    out = tmp_path_factory.mktemp("runs") / "casper"
+    config = ExperimentConfig(paths=[str(bundled / "casper")], dataset="casper", year=2008, model=small,
+                              train=replace(TrainConfig(), epochs=2, lr=1e-3, batch_size=64))
+    train_run(config, out, progress=False)
+    return out

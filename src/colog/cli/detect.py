@@ -51,7 +51,11 @@ def detect(rundir: Path = RUNDIR,
            out: Optional[Path] = typer.Option(None, "--output", "-o",
                                               help="verdicts.jsonl or verdicts.csv (default: JSON lines on stdout)."),
            threshold: float = THRESHOLD, explain: bool = EXPLAIN, max_line_bytes: int = MAX_LINE,
-           precision: str = PRECISION) -> None:
+           precision: str = PRECISION,
+           use_ray: bool = typer.Option(False, "--ray", help="Spread the files over Ray workers; -o names a "
+                                                              "directory of JSONL shards, one per file."),
+           address: Optional[str] = typer.Option(None, "--address", help="With --ray: join this cluster."),
+           workers: int = typer.Option(2, "--workers", help="With --ray: detector actors (one CPU each).")) -> None:
     """One verdict per input line, in input order: file, line, label, class, probability, template_id."""
     from colog.detection import Detector
     from colog.detection.lines import file_lines
@@ -60,8 +64,10 @@ def detect(rundir: Path = RUNDIR,
     from colog.parsing.readers import discover
     from colog.progress import progress_bar
 
-    format_of(out)  # a bad output name fails before any work
     files = discover(paths)
+    if use_ray:
+        return _detect_on_ray(rundir, files, out, address, workers, threshold, explain, precision)
+    format_of(out)  # a bad output name fails before any work
     detector = Detector.load(rundir, precision=precision)
     session = detector.session(explain, threshold, strict=True)
     tally = Tally()
@@ -89,6 +95,25 @@ def detect(rundir: Path = RUNDIR,
             bar.update(log.path.stat().st_size - done)
         emit(session.close())
     typer.echo(tally.line("detect"), err=True)
+
+
+def _detect_on_ray(rundir, files, out, address, workers, threshold, explain, precision) -> None:
+    from colog.detection import Detector
+    from colog.errors import CologError
+    from colog.scale.batch import detect_on_ray
+    from colog.scale.cluster import ray_session
+
+    if out is None:
+        raise CologError("--ray writes one JSONL shard per file: pass -o DIRECTORY")
+    Detector.load(rundir)  # a broken run directory fails here, not inside every worker
+    tally = Tally()
+    with ray_session(address):
+        rows = detect_on_ray(rundir, files, out, workers, threshold, explain, precision)
+    for row in rows:
+        if row["skipped"]:
+            logger.warning("skipping %s", row["skipped"])
+    tally.lines, tally.anomalies = sum(r["lines"] for r in rows), sum(r["anomalies"] for r in rows)
+    typer.echo(tally.line(f"detect --ray ({workers} workers, {len(rows)} files -> {out}/part-*.jsonl)"), err=True)
 
 
 def watch(rundir: Path = RUNDIR,

@@ -9,7 +9,7 @@ import sys
 import click
 import typer
 
-from colog.cli import benchmark, data, demo, detect, study, train
+from colog.cli import benchmark, data, demo, detect, study, train, tune
 from colog.errors import CologError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -27,6 +27,7 @@ train.register(app)
 detect.register(app)
 benchmark.register(app)
 study.register(app)
+tune.register(app)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -228,3 +228,18 @@ def study_figure(result: dict[str, Any], path: str | os.PathLike) -> None:
     ax.grid(axis="y", alpha=0.3)
     fig.tight_layout()
     _save(fig, path)
+
+
+def search_curves(curves: list[tuple[str, list[float], list[float]]], path: str | os.PathLike) -> None:
+    """Validation macro-F1 per epoch of each trial of a search: [(label, epochs, values)]."""
+    fig, ax = plt.subplots(figsize=(7, 4))
+    for label, epochs, values in curves:
+        ax.plot(epochs, values, marker=".", label=label)
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("validation macro-F1")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.grid(alpha=0.3)
+    if curves:
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    _save(fig, path)
