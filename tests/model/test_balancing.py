@@ -45,7 +45,7 @@ def test_all_masked_rows_are_finite(fuse):
 
 def test_mean_fusion_is_the_masked_mean_summed():
     s = two_streams()
-    (x, xm), (y, ym) = s["semantic"], s["sequence"]
+    (x, _), (y, _) = s["semantic"], s["sequence"]
     expected = torch.stack([x[0, :4].mean(0) + y[0, :3].mean(0), x[1, :2].mean(0) + y[1, :1].mean(0)])
     fuse = MeanFusion(D)
     torch.testing.assert_close(fuse(s), fuse.norm(expected))

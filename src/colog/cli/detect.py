@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import signal
-import sys
 import time
 from pathlib import Path
 from typing import Optional
@@ -171,4 +170,3 @@ def serve(rundir: Path = RUNDIR,
         raise CologError("colog serve needs the [serve] extra: pip install 'colog[serve]'") from exc
     typer.echo(f"serving {rundir} on http://{host}:{port} (docs: /docs)", err=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")
-    sys.stdout.flush()

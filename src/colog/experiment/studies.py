@@ -26,7 +26,6 @@ from colog.experiment.prepare import Prepared, build_inputs, load_data
 from colog.features.balance import METHODS as BALANCE_METHODS
 from colog.features.inputs import LineMessages
 from colog.features.split import split_lines
-from colog.progress import progress_bar
 
 logger = logging.getLogger(__name__)
 
