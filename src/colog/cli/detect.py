@@ -112,6 +112,7 @@ def _detect_on_ray(rundir, files, out, address, workers, threshold, explain, pre
         if row["skipped"]:
             logger.warning("skipping %s", row["skipped"])
     tally.lines, tally.anomalies = sum(r["lines"] for r in rows), sum(r["anomalies"] for r in rows)
+    tally.unparsed = sum(r["unparsed"] for r in rows)
     typer.echo(tally.line(f"detect --ray ({workers} workers, {len(rows)} files -> {out}/part-*.jsonl)"), err=True)
 
 

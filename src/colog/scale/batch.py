@@ -35,11 +35,11 @@ class DetectFiles:
         from colog.detection.lines import file_lines
         from colog.detection.output import verdict_writer
 
-        lines_out, anomalies, seconds, skipped = [], [], [], []
+        lines_out, anomalies, unparsed, seconds, skipped = [], [], [], [], []
         for path, name, index, explicit in zip(batch["path"], batch["name"], batch["index"], batch["explicit"]):
             start = time.perf_counter()
             session = self.detector.session(self.explain, self.threshold, strict=True)
-            n = flagged = 0
+            n = flagged = bad = 0
             try:
                 with verdict_writer(self.out / f"part-{int(index):05d}.jsonl") as writer:
                     chunk = []
@@ -48,11 +48,11 @@ class DetectFiles:
                         if len(chunk) == 2048:
                             verdicts = session.feed(chunk)
                             writer.write(verdicts)
-                            n, flagged = n + len(verdicts), flagged + sum(v.label for v in verdicts)
+                            n, flagged, bad = _count(verdicts, n, flagged, bad)
                             chunk = []
                     verdicts = session.feed(chunk) + session.close()
                     writer.write(verdicts)
-                    n, flagged = n + len(verdicts), flagged + sum(v.label for v in verdicts)
+                    n, flagged, bad = _count(verdicts, n, flagged, bad)
                 reason = ""
             except FormatError as exc:
                 if explicit:
@@ -60,10 +60,16 @@ class DetectFiles:
                 reason = str(exc)  # a README beside the logs: skipped, as `colog detect` skips it
             lines_out.append(n)
             anomalies.append(flagged)
+            unparsed.append(bad)
             seconds.append(time.perf_counter() - start)
             skipped.append(reason)
         return {"index": batch["index"], "lines": np.array(lines_out), "anomalies": np.array(anomalies),
-                "seconds": np.array(seconds), "skipped": np.array(skipped, dtype=object)}
+                "unparsed": np.array(unparsed), "seconds": np.array(seconds), "skipped": np.array(skipped, dtype=object)}
+
+
+def _count(verdicts, n: int, flagged: int, bad: int) -> tuple[int, int, int]:
+    return (n + len(verdicts), flagged + sum(v.label for v in verdicts),
+            bad + sum(v.cls == "unparsed" for v in verdicts))
 
 
 def detect_on_ray(rundir: Path, files: list, out: Path, workers: int, threshold: float = 0.5,
