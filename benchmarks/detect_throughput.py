@@ -41,7 +41,6 @@ def drain3_lines_per_second(paths: list[Path], repeat: int) -> tuple[int, float]
 
 def detect_lines_per_second(rundir: Path, paths: list[Path], repeat: int, precision: str) -> tuple[int, float, dict]:
     from colog.detection import Detector
-    from colog.detection.lines import file_lines
     from colog.detection.output import VerdictWriter
     from colog.parsing.readers import discover
 
@@ -52,17 +51,9 @@ def detect_lines_per_second(rundir: Path, paths: list[Path], repeat: int, precis
     writer, n = VerdictWriter(io.StringIO(), "jsonl"), 0
     for _ in range(repeat):
         for f in files:
-            batch = []
-            for line in file_lines(f.path, f.name):
-                batch.append(line)
-                if len(batch) == 2048:
-                    out = session.feed(batch)
-                    writer.write(out)
-                    n += len(out)
-                    batch = []
-            for out in (session.feed(batch), session.end_file(f.name)):
-                writer.write(out)
-                n += len(out)
+            for verdicts, _read in session.feed_file(f.path, f.name):
+                writer.write(verdicts)
+                n += len(verdicts)
             writer.stream.seek(0)
             writer.stream.truncate()
     n += len(session.close())

@@ -57,7 +57,6 @@ def detect(rundir: Path = RUNDIR,
            workers: int = typer.Option(2, "--workers", help="With --ray: detector actors (one CPU each).")) -> None:
     """One verdict per input line, in input order: file, line, label, class, probability, template_id."""
     from colog.detection import Detector
-    from colog.detection.lines import file_lines
     from colog.detection.output import format_of, verdict_writer
     from colog.errors import FormatError
     from colog.parsing.readers import discover
@@ -65,7 +64,7 @@ def detect(rundir: Path = RUNDIR,
 
     files = discover(paths)
     if use_ray:
-        return _detect_on_ray(rundir, files, out, address, workers, threshold, explain, precision)
+        return _detect_on_ray(rundir, files, out, address, workers, threshold, explain, precision, max_line_bytes)
     format_of(out)  # a bad output name fails before any work
     detector = Detector.load(rundir, precision=precision)
     session = detector.session(explain, threshold, strict=True)
@@ -77,26 +76,22 @@ def detect(rundir: Path = RUNDIR,
             tally.add(verdicts)
 
         for log in files:
-            batch, done = [], 0
+            done = 0
             try:
-                for line in file_lines(log.path, log.name, max_line_bytes):
-                    batch.append(line)
-                    if len(batch) == 2048:
-                        emit(session.feed(batch))
-                        bar.update(line.end - done)
-                        batch, done = [], line.end
-                emit(session.feed(batch))
+                for verdicts, read in session.feed_file(log.path, log.name, max_line_bytes):
+                    emit(verdicts)
+                    bar.update(read - done)
+                    done = read
             except FormatError as exc:
                 if log.explicit:
                     raise
                 logger.warning("skipping %s", exc)  # a README beside the logs, as `colog parse` skips it
-            emit(session.end_file(log.name))
             bar.update(log.path.stat().st_size - done)
         emit(session.close())
     typer.echo(tally.line("detect"), err=True)
 
 
-def _detect_on_ray(rundir, files, out, address, workers, threshold, explain, precision) -> None:
+def _detect_on_ray(rundir, files, out, address, workers, threshold, explain, precision, max_line_bytes) -> None:
     from colog.detection import Detector
     from colog.errors import CologError
     from colog.scale.batch import detect_on_ray
@@ -107,7 +102,7 @@ def _detect_on_ray(rundir, files, out, address, workers, threshold, explain, pre
     Detector.load(rundir)  # a broken run directory fails here, not inside every worker
     tally = Tally()
     with ray_session(address):
-        rows = detect_on_ray(rundir, files, out, workers, threshold, explain, precision)
+        rows = detect_on_ray(rundir, files, out, workers, threshold, explain, precision, max_line_bytes)
     for row in rows:
         if row["skipped"]:
             logger.warning("skipping %s", row["skipped"])

@@ -58,11 +58,9 @@ class Follower:
     truncated) after `lines`, and the next poll reads the new file from its first line.
     """
 
-    def __init__(self, path: Path, from_start: bool = False, state: WatchState | None = None,
-                 max_bytes: int | None = None):
+    def __init__(self, path: Path, from_start: bool = False, state: WatchState | None = None):
         self.path = path
         self.name = path.name
-        self._kw = {} if max_bytes is None else {"max_bytes": max_bytes}
         self._fh = None
         self._id: tuple[int, int] | None = None
         self.resumed = False  # continuing the file a saved state describes
@@ -85,13 +83,13 @@ class Follower:
         if state is not None and (state.device, state.inode) == self._id and state.offset <= st.st_size:
             fh.seek(state.offset)  # the same file, not truncated below what we emitted: resume
             self.resumed = True
-            self._splitter = LineSplitter(self.name, line=state.line, offset=state.offset, **self._kw)
+            self._splitter = LineSplitter(self.name, line=state.line, offset=state.offset)
         elif from_start or state is not None:  # a new file since the state was saved: all of it is new
-            self._splitter = LineSplitter(self.name, **self._kw)
+            self._splitter = LineSplitter(self.name)
         else:  # start after the last complete line, numbering lines as the file does
             lines, offset = _complete_lines(fh)
             fh.seek(offset)
-            self._splitter = LineSplitter(self.name, line=lines, offset=offset, **self._kw)
+            self._splitter = LineSplitter(self.name, line=lines, offset=offset)
         return True
 
     def poll(self, block: int = 1 << 20) -> tuple[list[LogLine], bool]:

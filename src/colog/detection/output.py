@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Iterator
 
 from colog.artifacts import atomic_path, check_writable
-from colog.detection.detector import Verdict
+from colog.detection.session import Verdict
 from colog.errors import OutputError
 
 CSV_COLUMNS = ("file", "line", "label", "class", "probability", "template_id", "matched", "reason", "explanation")

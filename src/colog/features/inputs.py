@@ -44,9 +44,14 @@ class LineMessages:
 
     def tokens(self, i: int, max_len: int = 60) -> list[str]:
         """Word tokens of unique message `i`, led by its source token when it has one."""
-        if not self.sources[i]:
-            return tokenize(self.messages[i], max_len)
-        return [f"<{self.sources[i]}>", *tokenize(self.messages[i], max_len - 1)]
+        return message_tokens(self.sources[i], self.messages[i], max_len)
+
+
+def message_tokens(source: str, message: str, max_len: int = 60) -> list[str]:
+    """The model's word tokens of a message from a file of type `source` ("": no source token)."""
+    if not source:
+        return tokenize(message, max_len)
+    return [f"<{source}>", *tokenize(message, max_len - 1)]
 
 
 @dataclass

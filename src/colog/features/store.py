@@ -138,7 +138,7 @@ class MessageStore:
                 missing[key] = text
         if missing:
             self._embed(list(missing.keys()), list(missing.values()), progress)
-        if save or sum(len(k) for k, _ in self._unsaved) >= self.chunk:
+        if save:
             self.flush()
         return np.fromiter((self._keys[k] for k in keys), dtype=np.int64, count=len(keys))
 

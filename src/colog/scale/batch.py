@@ -16,23 +16,23 @@ from pathlib import Path
 
 import numpy as np
 
+from colog.detection.lines import MAX_LINE_BYTES
 from colog.errors import CologError, FormatError
 
 
 class DetectFiles:
     """A Ray Data actor: the Detector loaded once, then whole files in, one shard each out."""
 
-    def __init__(self, rundir: str, out: str, threshold: float, explain: bool, precision: str):
+    def __init__(self, rundir: str, out: str, threshold: float, explain: bool, precision: str, max_bytes: int):
         import torch
 
         from colog.detection import Detector
 
         torch.set_num_threads(1)  # one core per actor: the actors are the parallelism
         self.detector = Detector.load(rundir, precision=precision)
-        self.out, self.threshold, self.explain = Path(out), threshold, explain
+        self.out, self.threshold, self.explain, self.max_bytes = Path(out), threshold, explain, max_bytes
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        from colog.detection.lines import file_lines
         from colog.detection.output import verdict_writer
 
         lines_out, anomalies, unparsed, seconds, skipped = [], [], [], [], []
@@ -42,17 +42,11 @@ class DetectFiles:
             n = flagged = bad = 0
             try:
                 with verdict_writer(self.out / f"part-{int(index):05d}.jsonl") as writer:
-                    chunk = []
-                    for line in file_lines(Path(str(path)), str(name)):
-                        chunk.append(line)
-                        if len(chunk) == 2048:
-                            verdicts = session.feed(chunk)
-                            writer.write(verdicts)
-                            n, flagged, bad = _count(verdicts, n, flagged, bad)
-                            chunk = []
-                    verdicts = session.feed(chunk) + session.close()
-                    writer.write(verdicts)
-                    n, flagged, bad = _count(verdicts, n, flagged, bad)
+                    for verdicts, _ in session.feed_file(Path(str(path)), str(name), self.max_bytes):
+                        writer.write(verdicts)
+                        n, flagged = n + len(verdicts), flagged + sum(v.label for v in verdicts)
+                        bad += sum(v.cls == "unparsed" for v in verdicts)
+                    writer.write(session.close())  # nothing left after the file's end; saves new vectors
                 reason = ""
             except FormatError as exc:
                 if explicit:
@@ -67,13 +61,8 @@ class DetectFiles:
                 "unparsed": np.array(unparsed), "seconds": np.array(seconds), "skipped": np.array(skipped, dtype=object)}
 
 
-def _count(verdicts, n: int, flagged: int, bad: int) -> tuple[int, int, int]:
-    return (n + len(verdicts), flagged + sum(v.label for v in verdicts),
-            bad + sum(v.cls == "unparsed" for v in verdicts))
-
-
 def detect_on_ray(rundir: Path, files: list, out: Path, workers: int, threshold: float = 0.5,
-                  explain: bool = False, precision: str = "fp32") -> list[dict]:
+                  explain: bool = False, precision: str = "fp32", max_bytes: int = MAX_LINE_BYTES) -> list[dict]:
     """Detect every file on Ray (inside a `ray_session`); returns one summary row per file, in input order."""
     import ray
 
@@ -89,7 +78,7 @@ def detect_on_ray(rundir: Path, files: list, out: Path, workers: int, threshold:
     results = ds.map_batches(DetectFiles, batch_size=1, compute=ray.data.ActorPoolStrategy(size=workers), num_cpus=1,
                              fn_constructor_kwargs={"rundir": str(rundir.resolve()), "out": str(out.resolve()),
                                                     "threshold": threshold, "explain": explain,
-                                                    "precision": precision}).take_all()
+                                                    "precision": precision, "max_bytes": max_bytes}).take_all()
     rows = sorted(({k: (v.item() if hasattr(v, "item") else v) for k, v in r.items()} for r in results),
                   key=lambda r: r["index"])
     for row in rows:
