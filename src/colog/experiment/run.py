@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import pyarrow as pa
@@ -60,8 +61,10 @@ def train_run(config: ExperimentConfig, out: Path, overwrite: bool = False, prog
 
 
 def fit_model(data: Prepared, inputs: ModelInputs, word_vectors: np.ndarray, train_rows: np.ndarray,
-              config: ExperimentConfig, progress: bool = True) -> tuple[CoLog, History]:
-    """A CoLog network trained on `train_rows`, epochs ranked on the validation split."""
+              config: ExperimentConfig, progress: bool = True,
+              callbacks: list[Callable[[dict], None]] | None = None) -> tuple[CoLog, History]:
+    """A CoLog network trained on `train_rows`, epochs ranked on the validation split; `callbacks`
+    get each epoch's record (Ray Tune reports from one)."""
     model_config = CoLogConfig.from_dict(config.model.to_dict() | {"n_classes": len(data.class_names)})
     torch.manual_seed(config.train.seed)
     model = CoLog(model_config, torch.from_numpy(word_vectors))
@@ -73,7 +76,7 @@ def fit_model(data: Prepared, inputs: ModelInputs, word_vectors: np.ndarray, tra
         loss = float(-np.log(np.clip(probs[np.arange(len(valid)), truth], 1e-12, None)).mean())
         return classification_metrics(truth, probs.argmax(1), data.class_names)["macro_f1"], -loss
 
-    history = Trainer(config.train, progress=progress).fit(model, inputs, data.labels, train_rows, score)
+    history = Trainer(config.train, callbacks, progress).fit(model, inputs, data.labels, train_rows, score)
     return model, history
 
 

@@ -48,35 +48,25 @@ def parse_grid(text: str) -> dict:
 
 
 def _trial(params: dict, features, base: dict) -> None:
-    """One trial: the base config with this trial's sizes, trained with a per-epoch report to Tune."""
+    """One trial: the base config with this trial's sizes and sample seed, reporting each epoch to Tune."""
     import torch
     from ray import tune
 
-    from colog.model import CoLog, CoLogConfig
-    from colog.training import Trainer, predict
-    from colog.evaluation.metrics import classification_metrics
+    from colog.experiment.run import fit_model
 
     base = dict(base)
     torch.set_num_threads(int(base.pop("_threads", 1)))
     config = ExperimentConfig.from_dict(base)
-    data = features.data
-    model_config = CoLogConfig.from_dict(config.model.to_dict() | {
-        "layers": params["layers"], "heads": params["heads"], "hidden": params["hidden"],
-        "n_classes": len(data.class_names)})
-    torch.manual_seed(config.train.seed + params.get("sample", 0))
-    model = CoLog(model_config, torch.from_numpy(features.word_vectors))
-    valid = data.rows(1)
-
-    def score(m):
-        probs, _ = predict(m, features.inputs, valid)
-        return classification_metrics(data.labels[valid], probs.argmax(1), data.class_names)["macro_f1"], 0.0
+    config = replace(config, model=replace(config.model, layers=params["layers"], heads=params["heads"],
+                                           hidden=params["hidden"]),
+                     train=replace(config.train, seed=config.train.seed + params["sample"]))
 
     def report(record: dict) -> None:
         tune.report({"valid_macro_f1": record["valid_macro_f1"], "epoch": record["epoch"],
                      "train_loss": record["train_loss"]})
 
-    Trainer(config.train, callbacks=[report], progress=False).fit(model, features.inputs, data.labels,
-                                                                   features.balanced_train, score)
+    fit_model(features.data, features.inputs, features.word_vectors, features.balanced_train, config,
+              progress=False, callbacks=[report])
 
 
 def run_tune(config: ExperimentConfig, grid: str, out: Path, num_samples: int | None = None,
@@ -105,12 +95,13 @@ def run_tune(config: ExperimentConfig, grid: str, out: Path, num_samples: int | 
         logger.warning("resuming the search in %s", experiment)
         tuner = tune.Tuner.restore(str(experiment), trainable=trainable, resume_errored=True)
     else:
+        # Samples are a grid axis of their own, so each repeat of a configuration gets its own seed.
         space = {"layers": tune.grid_search(spec["layers"]), "heads": tune.grid_search(spec["heads"]),
-                 "hidden": tune.grid_search(spec["hidden"])}
-        samples = num_samples or spec["samples"]
+                 "hidden": tune.grid_search(spec["hidden"]),
+                 "sample": tune.grid_search(list(range(num_samples or spec["samples"])))}
         tuner = tune.Tuner(
             trainable, param_space=space,
-            tune_config=tune.TuneConfig(metric="valid_macro_f1", mode="max", num_samples=samples,
+            tune_config=tune.TuneConfig(metric="valid_macro_f1", mode="max",
                                         scheduler=ASHAScheduler(max_t=epochs, grace_period=1, reduction_factor=2)),
             run_config=tune.RunConfig(name="tune", storage_path=str(out), verbose=0))
     results = tuner.fit()
@@ -143,6 +134,6 @@ def _plot(results, path: Path) -> None:
         frame = r.metrics_dataframe
         if frame is not None and "valid_macro_f1" in frame:
             c = r.config
-            curves.append((f"T={c['layers']} h={c['heads']} d={c['hidden']}", list(frame["epoch"]),
+            curves.append((f"T={c['layers']} h={c['heads']} d={c['hidden']} #{c['sample']}", list(frame["epoch"]),
                            list(frame["valid_macro_f1"])))
     search_curves(curves, path)
