@@ -1,6 +1,6 @@
 """Batch detection speed next to drain3 parse-only on the same files, cold and warm MessageStore.
 
-    python benchmarks/detect_throughput.py RUNDIR PATH... [--precision fp32|bf16] [--repeat N]
+    python benchmarks/detect_throughput.py RUNDIR PATH... [--precision fp32|bf16] [--repeat N] [--runs 3]
 
 drain3: its TemplateMiner (default config) on every non-blank line, nothing else. colog: the
 whole `colog detect` path (read, parse, templates, tokens, windows, SBERT for unseen messages,
@@ -15,6 +15,7 @@ import argparse
 import io
 import os
 import resource
+import statistics
 import tempfile
 import time
 from pathlib import Path
@@ -68,26 +69,40 @@ def main() -> int:
     ap.add_argument("paths", type=Path, nargs="+")
     ap.add_argument("--precision", default="fp32")
     ap.add_argument("--repeat", type=int, default=1)
+    ap.add_argument("--runs", type=int, default=3, help="paired drain3 / warm runs; the median is reported")
     args = ap.parse_args()
     import torch
 
     torch.set_num_threads(2)
-    n, drain = drain3_lines_per_second(args.paths, args.repeat)
-    print(f"{n:,} lines; precision {args.precision}")
-    rows = [("drain3 TemplateMiner, parse only", drain, "")]
+    n, _ = drain3_lines_per_second(args.paths, args.repeat)  # warms the file cache
+    print(f"{n:,} lines; precision {args.precision}; {args.runs} alternating runs of drain3 and warm detection")
+    drains, warms = [], []
     with tempfile.TemporaryDirectory() as cache:
         os.environ["COLOG_CACHE"] = cache  # cold: nothing embedded yet
-        for label in ("colog detect, cold MessageStore", "colog detect, warm MessageStore"):
+        _, cold, info = detect_lines_per_second(args.rundir, args.paths, args.repeat, args.precision)
+        rows = [("colog detect, cold MessageStore", cold, note(info))]
+        for run in range(args.runs):  # this machine's speed drifts: pair each warm run with a drain3 run
+            drains.append(drain3_lines_per_second(args.paths, args.repeat)[1])
             _, speed, info = detect_lines_per_second(args.rundir, args.paths, args.repeat, args.precision)
-            rows.append((label, speed, f"{info['seconds']:.1f} s; {info['unique_messages']:,} unique messages, "
-                                       f"{info['embedded']:,} embedded, {info['distinct_inputs']:,} distinct inputs"))
+            warms.append(speed)
+            print(f"run {run + 1}: drain3 {drains[-1]:,.0f} lines/s, warm detection {speed:,.0f} lines/s, "
+                  f"ratio {speed / drains[-1]:.2f}")
+        rows.insert(0, ("drain3 TemplateMiner, parse only", statistics.median(drains), f"median of {args.runs}"))
+        rows.append(("colog detect, warm MessageStore", statistics.median(warms),
+                     f"median of {args.runs}; " + note(info)))
     print("| path | lines/s | notes |")
     print("|---|---|---|")
-    for label, speed, note in rows:
-        print(f"| {label} | {speed:,.0f} | {note} |")
-    print(f"warm detection / drain3 parse-only: {rows[2][1] / drain:.2f} (target >= 0.5); "
+    for label, speed, text in rows:
+        print(f"| {label} | {speed:,.0f} | {text} |")
+    ratio = statistics.median(w / d for w, d in zip(warms, drains))
+    print(f"warm detection / drain3 parse-only, median of the paired runs: {ratio:.2f} (target >= 0.5); "
           f"peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
     return 0
+
+
+def note(info: dict) -> str:
+    return (f"{info['seconds']:.1f} s; {info['unique_messages']:,} unique messages, {info['embedded']:,} embedded, "
+            f"{info['distinct_inputs']:,} distinct inputs")
 
 
 if __name__ == "__main__":

@@ -126,3 +126,21 @@ def test_batches_longer_than_max_len_are_rejected():
     model = build(max_len=5)
     with pytest.raises(ValueError, match="6 tokens in a batch; the model takes at most max_len=5"):
         model(*batch(ls=6))
+
+
+def test_inference_reads_each_distinct_message_once_and_scores_the_same():
+    """Without gradients the token stream is computed once per distinct row (rows 0 and 2, 1 and 3
+    share a message but not a window); the logits must equal the row-by-row computation's."""
+    model = build().eval()
+    tokens, tmask, window, wmask = batch(token_lengths=(5, 3, 5, 3, 0, 0), window_lengths=(4, 1, 2, 3, 1, 0))
+    tokens[2], tokens[3], tokens[5] = tokens[0], tokens[1], tokens[4]
+    calls = []
+    model.lstm.register_forward_hook(lambda m, args, out: calls.append(args[0].shape[0]))
+    with torch.no_grad():
+        shared = model(tokens, tmask, window, wmask)
+    assert calls == [3]  # three distinct token rows (the two empty ones are one)
+    with torch.enable_grad():  # the training path: every row read on its own
+        alone = model(tokens, tmask, window, wmask)
+    assert calls == [3, 6]
+    torch.testing.assert_close(shared, alone.detach(), atol=1e-5, rtol=1e-5)
+    assert not torch.allclose(shared[0], shared[2])  # same message, different windows

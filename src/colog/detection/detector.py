@@ -56,7 +56,7 @@ class Detector:
         self.metrics = metrics
         self.window = config.window_spec
         self.messages = _Messages(vocab, store, config.model.max_len)
-        self._cache: OrderedDict[bytes, np.ndarray] = OrderedDict()
+        self._cache: OrderedDict[tuple[int, ...], np.ndarray] = OrderedDict()
 
     @classmethod
     def load(cls, rundir: str | Path, store: MessageStore | None = None, precision: str = "fp32") -> "Detector":
@@ -131,7 +131,7 @@ class Detector:
         """Distinct model inputs whose scores are remembered (at most CACHE_SIZE)."""
         return len(self._cache)
 
-    def scores(self, keys: list[bytes]) -> list[np.ndarray | None]:
+    def scores(self, keys: list[tuple[int, ...]]) -> list[np.ndarray | None]:
         """Remembered probabilities of distinct inputs (None where not seen yet)."""
         out = []
         for key in keys:
@@ -141,7 +141,7 @@ class Detector:
             out.append(probs)
         return out
 
-    def remember(self, key: bytes, probs: np.ndarray) -> None:
+    def remember(self, key: tuple[int, ...], probs: np.ndarray) -> None:
         self._cache[key] = probs
         if len(self._cache) > CACHE_SIZE:
             self._cache.popitem(last=False)

@@ -68,8 +68,9 @@ class _Item:
 class _File:
     """Per-file state: its format, its last W lines, and lines still waiting for their context."""
 
-    def __init__(self, fmt: LineFormat, size: int):
+    def __init__(self, fmt: LineFormat, size: int, source: str):
         self.fmt = fmt
+        self.source = source  # the file type when the run reads source tokens, else ""
         self.recent: deque[tuple[int, int]] = deque(maxlen=size)
         self.waiting: deque[_Item] = deque()
 
@@ -122,8 +123,8 @@ class Session:
         return [[n, self._messages.texts[u]] for u, n in state.recent if n <= upto] if state else []
 
     def _open(self, sample: list[str], name: str) -> _File:
-        state = self._files[name] = _File(self.d.format_for(name, sample, self.strict), self.d.window.size)
         source = file_type(name) if self.source_token else ""
+        state = self._files[name] = _File(self.d.format_for(name, sample, self.strict), self.d.window.size, source)
         for number, message in self._seeds.pop(name, []):
             state.recent.append((self._messages.id(source, message), int(number)))
         return state
@@ -155,7 +156,7 @@ class Session:
         fields = state.fmt.match(line.text)
         message = split_uptime(fields.message if fields is not None else line.text.strip())[1]
         template_id = self.d.miner.add(message)
-        uid = self._messages.id(file_type(line.file) if self.source_token else "", message)
+        uid = self._messages.id(state.source, message)
         item = _Item(line, uid, template_id, fields is not None, list(state.recent))
         for waiting in state.waiting:
             waiting.after.append((uid, line.line))
@@ -185,23 +186,46 @@ class Session:
         return out
 
     def _score(self, items: list[_Item]) -> None:
+        """Verdicts for lines whose windows are complete; each distinct input not remembered is run once.
+
+        The new inputs of the whole call are batched by message length, as `predict` batches: a
+        batch pads to its own longest message, not to the longest of whatever arrived together.
+        """
         windows = [self._window(item) for item in items]
-        keys = [np.array([item.uid, *(u for u, _ in w)], dtype=np.int64).tobytes() for item, w in zip(items, windows)]
-        known = [None] * len(items) if self.explain else self.d.scores(keys)
-        todo = [i for i, probs in enumerate(known) if probs is None]
-        for lo in range(0, len(todo), 256):
-            part = todo[lo:lo + 256]
+        keys = [(item.uid, *(u for u, _ in w)) for item, w in zip(items, windows)]  # message ids: the input
+        if self.explain:  # attention weights are per line: every line runs
+            todo = list(range(len(items)))
+        else:
+            known = dict(zip(keys, self.d.scores(keys)))
+            todo = list({key: i for i, key in enumerate(keys) if known[key] is None}.values())
+        # unseen messages are embedded together, one SBERT micro-batch per call, not per model batch
+        involved = {u for i in todo for u in (items[i].uid, *(u for u, _ in windows[i]))}
+        self._messages.embed(sorted(involved - {-1}))
+        for part in self._batches(todo, items):
             probs, attention = self._run([items[i] for i in part], [windows[i] for i in part])
             for j, i in enumerate(part):
-                known[i] = probs[j]
                 if attention is not None:
                     items[i].verdict = self._verdict(items[i], probs[j], self._explain(items[i], windows[i],
                                                                                    attention, j))
                 else:
+                    known[keys[i]] = probs[j]
                     self.d.remember(keys[i], probs[j])
-        for item, probs in zip(items, known):
+        for item, key in zip(items, keys):
             if item.verdict is None:
-                item.verdict = self._verdict(item, probs, None)
+                item.verdict = self._verdict(item, known[key], None)
+
+    def _batches(self, todo: list[int], items: list[_Item], size: int = 256) -> Iterator[list[int]]:
+        """`todo` in batches of similar message length: a batch of 32 or more closes before a message
+        longer than 1.25x its shortest (+1), so few rows pad far past their own length."""
+        lengths = {i: len(self._messages.token_ids[items[i].uid]) for i in todo}
+        part: list[int] = []
+        for i in sorted(todo, key=lengths.__getitem__):
+            if len(part) == size or (len(part) >= 32 and lengths[i] > lengths[part[0]]):
+                yield part
+                part = []
+            part.append(i)
+        if part:
+            yield part
 
     def _run(self, items: list[_Item], windows: list[list[tuple[int, int]]]):
         """Probabilities (B, C), and with `explain` the impressed-attention weights, for a batch."""

@@ -44,11 +44,18 @@ class ImpressedLayer(nn.Module):
         With `other=None` the second attention is plain self-attention on x (the `impressed=False`
         ablation, or a model with one stream).
         """
-        pad = ~nonempty(mask)  # (B, L) True = ignore, as nn.MultiheadAttention wants
-        a, _ = self.self_attn(x, x, x, key_padding_mask=pad, need_weights=False)
-        x = self.norm1(x + self.drop(a))
+        return self.impress(self.attend_self(x, mask), mask, other, other_mask, need_weights)
+
+    def attend_self(self, x: Tensor, mask: Tensor) -> Tensor:
+        """The self-attention sub-layer alone: (B, L, d) -> (B, L, d)."""
+        a, _ = self.self_attn(x, x, x, key_padding_mask=~nonempty(mask), need_weights=False)
+        return self.norm1(x + self.drop(a))
+
+    def impress(self, x: Tensor, mask: Tensor, other: Tensor | None = None, other_mask: Tensor | None = None,
+                need_weights: bool = False) -> tuple[Tensor, Tensor | None]:
+        """The rest of `forward` on an x that has been through `attend_self`."""
         if other is None:
-            other, other_pad = x, pad
+            other, other_pad = x, ~nonempty(mask)  # True = ignore, as nn.MultiheadAttention wants
         else:
             other_pad = ~nonempty(other_mask)  # (B, Lo)
         a, w = self.cross_attn(x, other, other, key_padding_mask=other_pad, need_weights=need_weights)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
 
+import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
@@ -129,8 +130,7 @@ class CoLog(nn.Module):
         if c.semantic:
             tokens, token_mask = self._at_least_one(tokens, token_mask, "tokens")
             tokens = tokens.masked_fill(~token_mask, 0)  # padding reads as PAD, a zero vector
-            h, _ = self.lstm(self.embed(tokens))  # (B, Ls, d)
-            streams["semantic"] = (h, token_mask)
+            streams["semantic"] = (self._read_tokens(tokens, token_mask), token_mask)  # (B, Ls, d)
         if c.sequence:
             window, window_mask = self._at_least_one(window, window_mask, "window rows")
             # padded rows read as zeros whatever the collator left there, so an empty row (see
@@ -145,7 +145,9 @@ class CoLog(nn.Module):
             updated = {}
             for name, (x, mask) in streams.items():
                 other, other_mask = streams[OTHER[name]] if cross else (None, None)
-                x, w = block[name](x, mask, other, other_mask, need_weights=need_weights and last and cross)
+                # the semantic stream's first self-attention ran in _read_tokens
+                step = block[name].impress if i == 0 and name == "semantic" else block[name]
+                x, w = step(x, mask, other, other_mask, need_weights=need_weights and last and cross)
                 if w is not None:
                     attn[name] = w  # (B, L_own, L_other)
                 updated[name] = (x, mask)
@@ -153,6 +155,20 @@ class CoLog(nn.Module):
                 updated = {s: (self.mals[i][s](x, m), m) for s, (x, m) in updated.items()}
             streams = updated
         return self.fuse(streams), attn
+
+    def _read_tokens(self, tokens: Tensor, token_mask: Tensor) -> Tensor:
+        """The LSTM and the first block's self-attention over the tokens: (B, Ls) -> (B, Ls, d).
+
+        Both depend on the tokens alone, so in inference each distinct token row of the batch is
+        read once (a log repeats its messages; in detection batches most rows share a message).
+        """
+        first = self.blocks[0]["semantic"]
+        if self.training or torch.is_grad_enabled():
+            return first.attend_self(self.lstm(self.embed(tokens))[0], token_mask)
+        unique, inverse = torch.unique(tokens, dim=0, return_inverse=True)  # (U, Ls), (B,)
+        row = torch.empty(len(unique), dtype=torch.long).scatter_(0, inverse, torch.arange(len(tokens)))
+        mask = token_mask[row]  # equal tokens, equal masks: padding is PAD and PAD is never a word
+        return first.attend_self(self.lstm(self.embed(unique))[0], mask)[inverse]
 
     def _at_least_one(self, x: Tensor, mask: Tensor, what: str) -> tuple[Tensor, Tensor]:
         """Checks the length cap and gives a batch of padded length 0 one masked position."""

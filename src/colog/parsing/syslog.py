@@ -39,6 +39,19 @@ def _severity(pri: str | None) -> str | None:
     return _SEVERITY[int(pri) % 8] if pri is not None and int(pri) < 192 else None
 
 
+_MONTHS = {m: i for i, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
+                                        "Dec"), start=1)}
+
+
+def _stamp(text: str) -> datetime | None:
+    """`Mmm dd HH:MM:SS` (the regex fixed its shape) in the placeholder year; strptime is 10x slower."""
+    month = _MONTHS.get(text[:3])
+    try:
+        return datetime(NO_YEAR, month, int(text[4:6]), int(text[7:9]), int(text[10:12]), int(text[13:15]))
+    except (TypeError, ValueError):  # unknown month name, Feb 30, 25:00:00
+        return None
+
+
 def _iso(text: str) -> datetime | None:
     try:
         ts = datetime.fromisoformat(text.replace("Z", "+00:00"))
@@ -60,9 +73,8 @@ class SyslogFormat:
     def match(self, line: str) -> Fields | None:
         m = _RFC3164.match(line)
         if m is not None:
-            try:
-                ts = datetime.strptime(f"{NO_YEAR} {m['ts']}", "%Y %b %d %H:%M:%S")
-            except ValueError:
+            ts = _stamp(m["ts"])
+            if ts is None:
                 return None
             return Fields(ts, m["host"], m["tag"], _severity(m["pri"]), _nil(m["pid"]), None, m["msg"].strip())
         m = _RFC5424.match(line) or _ISO.match(line)
