@@ -43,7 +43,7 @@ class Detector:
                  classes: list[str], metrics: dict, precision: str = "fp32"):
         if precision not in PRECISIONS:
             raise CologError(f"unknown precision {precision!r}; valid: {', '.join(PRECISIONS)}")
-        self.precision = precision  # bf16: ~1.8x faster forward passes, probabilities within ~1e-2
+        self.precision = precision  # bf16 autocast: probabilities within ~1e-2; speed depends on the CPU
         self.rundir = rundir
         self.model = model.eval()
         self.config = config
