@@ -7,7 +7,7 @@ from colog.baselines.reference import CoLogMethod, KeywordRule
 from colog.errors import UnknownNameError
 
 METHODS = {**classic_methods(), **deep_methods(), "keyword_rule": KeywordRule, "colog": CoLogMethod}
-ORDER = ("lr", "svm", "dt", "iforest", "pca", "lstm", "bilstm_attn", "cnn", "transformer", "pylogsentiment",
+ORDER = ("lr", "svm", "dt", "iforest", "pca", "im", "lstm", "bilstm_attn", "cnn", "transformer", "pylogsentiment",
          "keyword_rule", "sbert_lr", "colog")
 
 

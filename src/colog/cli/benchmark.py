@@ -18,7 +18,7 @@ def register(app: typer.Typer) -> None:
 def benchmark(paths: list[Path] = PATHS, dataset: Optional[str] = DATASET, rule: Optional[str] = RULE,
               fmt: Optional[str] = FORMAT, year: Optional[int] = YEAR,
               protocol: str = typer.Option("paper", help="paper (random stratified 60/20/20) or chronological."),
-              methods: str = typer.Option("all", help="all, or a comma list of: lr, svm, dt, iforest, pca, lstm, "
+              methods: str = typer.Option("all", help="all, or a comma list of: lr, svm, dt, iforest, pca, im, lstm, "
                                                       "bilstm_attn, cnn, transformer, pylogsentiment, keyword_rule, "
                                                       "sbert_lr, colog."),
               seeds: str = typer.Option("0,1,2", help="Comma list of seeds (split, word2vec, networks)."),
