@@ -215,8 +215,9 @@ class Session:
                 item.verdict = self._verdict(item, known[key], None)
 
     def _batches(self, todo: list[int], items: list[_Item], size: int = 256) -> Iterator[list[int]]:
-        """`todo` in batches of similar message length: a batch of 32 or more closes before a message
-        longer than 1.25x its shortest (+1), so few rows pad far past their own length."""
+        """`todo` in batches of one message length where there are enough: a batch of 32 or more
+        closes before a longer message, so rows pad little past their own length (measured best of
+        the rules tried on nssal; smaller batches cost more per row than the padding they save)."""
         lengths = {i: len(self._messages.token_ids[items[i].uid]) for i in todo}
         part: list[int] = []
         for i in sorted(todo, key=lengths.__getitem__):
