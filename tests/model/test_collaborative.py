@@ -3,6 +3,7 @@ import torch
 
 from colog.errors import CologError
 from colog.model import CoLog, CoLogConfig, ConfigError
+from colog.model.collaborative import OTHER
 
 SMALL = dict(word_dim=16, seq_dim=24, hidden=32, heads=2, ffn=64, latent=40, max_len=12)
 VOCAB = 50
@@ -144,3 +145,21 @@ def test_inference_reads_each_distinct_message_once_and_scores_the_same():
     assert calls == [3, 6]
     torch.testing.assert_close(shared, alone.detach(), atol=1e-5, rtol=1e-5)
     assert not torch.allclose(shared[0], shared[2])  # same message, different windows
+
+
+def test_blocks_compose_as_documented():
+    """Each block updates both streams from the block's input (each attends to itself, then to the
+    other stream as it entered the block); the inference shortcut of `_read_tokens` must keep that."""
+    model = build().eval()
+    tokens, tmask, window, wmask = batch()
+    with torch.no_grad():
+        streams = {"semantic": (model.lstm(model.embed(tokens.masked_fill(~tmask, 0)))[0], tmask),
+                   "sequence": (model.project(window.masked_fill(~wmask[..., None], 0.0)), wmask)}
+        for i, block in enumerate(model.blocks):
+            streams = {n: (block[n](x, m, *streams[OTHER[n]])[0], m) for n, (x, m) in streams.items()}
+            if i < len(model.mals):
+                streams = {n: (model.mals[i][n](x, m), m) for n, (x, m) in streams.items()}
+        expected = model.classifier(model.fuse(streams))
+        torch.testing.assert_close(model(tokens, tmask, window, wmask), expected)
+        with torch.enable_grad():
+            torch.testing.assert_close(model(tokens, tmask, window, wmask).detach(), expected)

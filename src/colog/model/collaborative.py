@@ -130,7 +130,8 @@ class CoLog(nn.Module):
         if c.semantic:
             tokens, token_mask = self._at_least_one(tokens, token_mask, "tokens")
             tokens = tokens.masked_fill(~token_mask, 0)  # padding reads as PAD, a zero vector
-            streams["semantic"] = (self._read_tokens(tokens, token_mask), token_mask)  # (B, Ls, d)
+            h, attended = self._read_tokens(tokens, token_mask)  # (B, Ls, d) each
+            streams["semantic"] = (h, token_mask)
         if c.sequence:
             window, window_mask = self._at_least_one(window, window_mask, "window rows")
             # padded rows read as zeros whatever the collator left there, so an empty row (see
@@ -145,9 +146,12 @@ class CoLog(nn.Module):
             updated = {}
             for name, (x, mask) in streams.items():
                 other, other_mask = streams[OTHER[name]] if cross else (None, None)
-                # the semantic stream's first self-attention ran in _read_tokens
-                step = block[name].impress if i == 0 and name == "semantic" else block[name]
-                x, w = step(x, mask, other, other_mask, need_weights=need_weights and last and cross)
+                weights = need_weights and last and cross
+                if i == 0 and name == "semantic":  # its self-attention ran in _read_tokens; the other
+                    # stream still attends to the block's input h, as in every block
+                    x, w = block[name].impress(attended, mask, other, other_mask, need_weights=weights)
+                else:
+                    x, w = block[name](x, mask, other, other_mask, need_weights=weights)
                 if w is not None:
                     attn[name] = w  # (B, L_own, L_other)
                 updated[name] = (x, mask)
@@ -156,19 +160,21 @@ class CoLog(nn.Module):
             streams = updated
         return self.fuse(streams), attn
 
-    def _read_tokens(self, tokens: Tensor, token_mask: Tensor) -> Tensor:
-        """The LSTM and the first block's self-attention over the tokens: (B, Ls) -> (B, Ls, d).
+    def _read_tokens(self, tokens: Tensor, token_mask: Tensor) -> tuple[Tensor, Tensor]:
+        """The LSTM states (B, Ls, d) and the first block's self-attention over them (B, Ls, d).
 
         Both depend on the tokens alone, so in inference each distinct token row of the batch is
         read once (a log repeats its messages; in detection batches most rows share a message).
         """
         first = self.blocks[0]["semantic"]
         if self.training or torch.is_grad_enabled():
-            return first.attend_self(self.lstm(self.embed(tokens))[0], token_mask)
+            h = self.lstm(self.embed(tokens))[0]
+            return h, first.attend_self(h, token_mask)
         unique, inverse = torch.unique(tokens, dim=0, return_inverse=True)  # (U, Ls), (B,)
         row = torch.empty(len(unique), dtype=torch.long).scatter_(0, inverse, torch.arange(len(tokens)))
         mask = token_mask[row]  # equal tokens, equal masks: padding is PAD and PAD is never a word
-        return first.attend_self(self.lstm(self.embed(unique))[0], mask)[inverse]
+        h = self.lstm(self.embed(unique))[0]
+        return h[inverse], first.attend_self(h, mask)[inverse]
 
     def _at_least_one(self, x: Tensor, mask: Tensor, what: str) -> tuple[Tensor, Tensor]:
         """Checks the length cap and gives a batch of padded length 0 one masked position."""
