@@ -169,7 +169,7 @@ def training_curves(history: list[dict[str, Any]], path: str | os.PathLike) -> N
 
 def method_bars(table: dict[str, dict[str, tuple[float, float]]], path: str | os.PathLike,
                 metric: str = "macro-F1") -> None:
-    """Grouped bars: {column (dataset, protocol): {method: (mean, spread)}}, one group per method."""
+    """Grouped bars: {column (dataset, protocol): {method: (mean, spread, seeds)}}, one group per method."""
     columns = list(table)
     methods = list(dict.fromkeys(m for col in table.values() for m in col))
     fig, ax = plt.subplots(figsize=(max(6.0, 0.7 * len(methods) * max(len(columns), 1)), 4.2))

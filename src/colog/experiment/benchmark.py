@@ -98,12 +98,12 @@ def _column(r: dict) -> str:
     return f"{r['dataset']} ({r['protocol']}{task})"
 
 
-def _summary(results: list[dict], metric: str) -> dict[str, dict[str, tuple[float, float]]]:
-    """{column: {method: (mean, half range)}} over seeds."""
+def _summary(results: list[dict], metric: str) -> dict[str, dict[str, tuple[float, float, int]]]:
+    """{column: {method: (mean, half range, seeds)}} over seeds."""
     groups: dict[str, dict[str, list[float]]] = {}
     for r in results:
         groups.setdefault(_column(r), {}).setdefault(r["method"], []).append(r[metric])
-    return {col: {m: (float(np.mean(v)), float((max(v) - min(v)) / 2)) for m, v in sorted(
+    return {col: {m: (float(np.mean(v)), float((max(v) - min(v)) / 2), len(v)) for m, v in sorted(
         methods.items(), key=lambda kv: ORDER.index(kv[0]) if kv[0] in ORDER else 99)}
         for col, methods in sorted(groups.items())}
 
@@ -123,9 +123,9 @@ def markdown_table(results: list[dict]) -> str:
                 if m not in table[c]:
                     cells.append("–")
                     continue
-                mean, spread = table[c][m]
+                mean, spread, n = table[c][m]
                 best = max(v[0] for v in table[c].values())
-                text = f"{mean:.4f} ± {spread:.4f}"
+                text = f"{mean:.4f} ± {spread:.4f}" if n > 1 else f"{mean:.4f} (1 seed)"
                 cells.append(f"**{text}**" if mean == best else text)
             lines.append(f"| {m} | " + " | ".join(cells) + " |")
         parts.append("\n".join(lines))
@@ -139,6 +139,10 @@ def markdown_table(results: list[dict]) -> str:
         tr, inf = np.mean([s[0] for s in seconds[m]]), np.mean([s[1] for s in seconds[m]])
         lines.append(f"| {m} | {tr:.2e} | {inf:.2e} |")
     parts.append("\n".join(lines))
-    seeds = sorted({r["seed"] for r in results})
-    return (f"# Benchmark results\n\nSeeds {seeds}; every method of a column saw the same test lines "
-            "(`test_ids_sha1` in results.json).\n\n" + "\n\n".join(parts) + "\n")
+    seeds: dict[str, set] = {}
+    for r in results:
+        seeds.setdefault(_column(r), set()).add(r["seed"])
+    listed = "; ".join(f"{c}: {sorted(v)}" for c, v in sorted(seeds.items()))
+    return (f"# Benchmark results\n\nSeeds per column: {listed}. Every method of a column saw the same test "
+            "lines (`test_ids_sha1` in results.json); the spread is half the range over seeds.\n\n"
+            + "\n\n".join(parts) + "\n")
