@@ -48,22 +48,21 @@ class Unsupervised:
         y = f.labels[train]
         anomalous = y[y != 0]
         self.flag_class = int(np.bincount(anomalous).argmax()) if len(anomalous) else 1
-        x = f.event_counts(train)
+        x = self._x(f, train)
         if self.name == "iforest":
             rate = min(max(len(anomalous) / len(y), 1e-4), 0.5)
             self.model = IsolationForest(n_estimators=100, contamination=rate, random_state=seed).fit(x)
-        elif self.name == "pca":
-            self.model = _PCA().fit(x)
         else:
-            self.model = _Invariants().fit(x[:, :f.n_templates])  # the window's counts, as loglizer's
+            self.model = (_PCA() if self.name == "pca" else _Invariants()).fit(x)
 
     def predict(self, f: Features, rows: np.ndarray) -> np.ndarray:
-        x = f.event_counts(rows)
-        if self.name == "iforest":
-            flagged = self.model.predict(x) == -1
-        else:
-            flagged = self.model.outliers(x if self.name == "pca" else x[:, :f.n_templates])
+        x = self._x(f, rows)
+        flagged = self.model.predict(x) == -1 if self.name == "iforest" else self.model.outliers(x)
         return np.where(flagged, self.flag_class, 0).astype(np.int64)
+
+    def _x(self, f: Features, rows: np.ndarray) -> sp.csr_matrix:
+        x = f.event_counts(rows)
+        return x[:, :f.n_templates] if self.name == "im" else x  # im: the window's counts, as loglizer's
 
 
 class _PCA:
@@ -112,7 +111,6 @@ class _Invariants:
 
     def fit(self, x: sp.csr_matrix, percentage: float = 0.98, epsilon: float = 0.5, longest: int = 3,
             scales: tuple[int, ...] = (1, 2, 3), max_candidates: int = 200_000) -> "_Invariants":
-        n = x.shape[0]
         self.percentage = percentage
         used = np.asarray((x > 0).sum(axis=0)).ravel()
         self.unseen = used == 0  # one-column invariants: these events never happen
@@ -129,7 +127,7 @@ class _Invariants:
                 tried += 1
                 if len(self.invariants) >= r or tried > max_candidates:
                     return self
-                theta = self._theta(x, gram, cols, n, scales)
+                theta = self._theta(x, gram, cols, scales)
                 if theta is not None:
                     self.invariants.append((np.array(cols), theta))
                     found.add(cols)
@@ -168,7 +166,7 @@ class _Invariants:
                     if not any(sub in found for k in range(2, size) for sub in combinations(cols, k)):
                         yield cols
 
-    def _theta(self, x: sp.csc_matrix, gram: np.ndarray, cols: tuple[int, ...], n: int,
+    def _theta(self, x: sp.csc_matrix, gram: np.ndarray, cols: tuple[int, ...],
                scales: tuple[int, ...]) -> np.ndarray | None:
         """Integer weights that `percentage` of the windows satisfy exactly, or None."""
         _, vectors = np.linalg.eigh(gram[np.ix_(cols, cols)])
@@ -183,7 +181,7 @@ class _Invariants:
             if np.any(theta == 0):
                 continue
             broken = np.count_nonzero(np.abs(sub @ theta) > 1e-8)  # windows without these events hold it
-            if n - broken >= self.percentage * n:
+            if x.shape[0] - broken >= self.percentage * x.shape[0]:
                 return theta
         return None
 

@@ -193,7 +193,8 @@ class Session:
         """
         windows = [self._window(item) for item in items]
         keys = [(item.uid, *(u for u, _ in w)) for item, w in zip(items, windows)]  # message ids: the input
-        if self.explain:  # attention weights are per line: every line runs
+        if self.explain:  # attention weights are per line: every line runs, nothing is remembered
+            known: dict = {}
             todo = list(range(len(items)))
         else:
             known = dict(zip(keys, self.d.scores(keys)))
@@ -231,8 +232,7 @@ class Session:
     def _run(self, items: list[_Item], windows: list[list[tuple[int, int]]]):
         """Probabilities (B, C), and with `explain` the impressed-attention weights, for a batch."""
         involved = sorted({item.uid for item in items} | {u for w in windows for u, _ in w if u >= 0})
-        messages = self._messages
-        messages.embed(involved)
+        messages = self._messages  # `_score` embedded them all
         local = {uid: k for k, uid in enumerate(involved)}
         b, k = len(items), len(involved)
         # Virtual rows: 0..B-1 are the lines, B..B+k-1 one per involved message, so the windows can
