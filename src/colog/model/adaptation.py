@@ -31,9 +31,10 @@ class Glimpses(nn.Module):
         """
         count = self.n if count is None else count
         assert count <= self.n, f"{count} glimpses asked of a layer that has {self.n}"
-        h = torch.tanh(self.lift(x))  # (B, L, 2d)
-        s = F.linear(h, self.score.weight[:count], self.score.bias[:count])  # (B, L, G)
-        s = s.masked_fill(~nonempty(mask)[:, :, None], float("-inf"))
+        keep = nonempty(mask)  # (B, L); scores are computed for these positions only
+        h = torch.tanh(self.lift(x[keep]))  # (N, 2d)
+        s = x.new_full((*mask.shape, count), float("-inf"))  # (B, L, G)
+        s[keep] = F.linear(h, self.score.weight[:count], self.score.bias[:count])
         w = s.softmax(dim=1)  # (B, L, G), each column sums to 1 over real positions
         return w.transpose(1, 2) @ x, w  # (B, G, d)
 

@@ -60,5 +60,17 @@ class ImpressedLayer(nn.Module):
             other_pad = ~nonempty(other_mask)  # (B, Lo)
         a, w = self.cross_attn(x, other, other, key_padding_mask=other_pad, need_weights=need_weights)
         x = self.norm2(x + self.drop(a))
-        x = self.norm3(x + self.drop(self.ffn(x)))
-        return x, w
+        return self.feed_forward(x, mask), w
+
+    def feed_forward(self, x: Tensor, mask: Tensor) -> Tensor:
+        """FFN + residual + LayerNorm on the positions that are read: (B, L, d) -> (B, L, d).
+
+        The FFN is most of a block's arithmetic and works position by position, so it runs on the
+        real positions only (padding is 10-50 % of a batch's positions). A padded position keeps
+        its input: it is never read as a key, a glimpse or a pooled position.
+        """
+        keep = nonempty(mask)  # (B, L)
+        if bool(keep.all()):
+            return self.norm3(x + self.drop(self.ffn(x)))
+        real = x[keep]  # (N, d), row-major over (B, L)
+        return x.masked_scatter(keep[..., None], self.norm3(real + self.drop(self.ffn(real))))

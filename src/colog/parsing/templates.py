@@ -24,15 +24,20 @@ class TemplateMiner:
         self.drain = Drain(depth=settings.depth, sim_th=settings.sim_th, param_str=PARAM)
         self.masker = LogMasker([MaskingInstruction(p, "*") for p in settings.masks], "<", ">")
         self._cache: dict[str, int] = {}
+        self._raw: dict[str, int] = {}  # message -> id: a repeated message skips the masking regexes too
 
     def add(self, message: str) -> int:
         """Feed one message; return its template (cluster) id."""
+        cluster_id = self._raw.get(message)
+        if cluster_id is not None:
+            return cluster_id
         masked = self.masker.mask(message)
         cluster_id = self._cache.get(masked)
         if cluster_id is None:
             cluster, _ = self.drain.add_log_message(masked)
             cluster_id = cluster.cluster_id
             self._cache[masked] = cluster_id
+        self._raw[message] = cluster_id
         return cluster_id
 
     def template(self, cluster_id: int) -> str:
