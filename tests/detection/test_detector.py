@@ -150,9 +150,10 @@ def test_detect_bad_inputs(casper_run, bundled, tmp_path, write_log, capsys):
         assert code != 0 and message in err and "Traceback" not in err, (argv, err)
 
 
-def test_bf16_precision_agrees_with_fp32(casper_run, bundled):
+@pytest.mark.parametrize("precision", ["bf16", "int8"])
+def test_fast_precisions_agree_with_fp32(casper_run, bundled, precision):
     lines = all_lines(bundled / "casper")[:600]
     fp32 = list(Detector.load(casper_run).detect(lines))
-    bf16 = list(Detector.load(casper_run, precision="bf16").detect(lines))
-    assert np.allclose([v.probability for v in fp32], [v.probability for v in bf16], atol=0.05)
-    assert sum(a.label != b.label for a, b in zip(fp32, bf16)) <= 3
+    fast = list(Detector.load(casper_run, precision=precision).detect(lines))
+    assert np.allclose([v.probability for v in fp32], [v.probability for v in fast], atol=0.05)
+    assert sum(a.label != b.label for a, b in zip(fp32, fast)) <= 3

@@ -17,9 +17,9 @@ THRESHOLD = typer.Option(0.5, "--threshold", help="Flag a line when P(anomalous)
 EXPLAIN = typer.Option(False, "--explain", help="Add the neighbouring lines and words the model attended to most.")
 MAX_LINE = typer.Option(1 << 20, "--max-line-bytes", help="Longer lines get class 'unparsed'.")
 PRECISION = typer.Option("fp32", "--precision",
-                         help="fp32 (the scores `colog evaluate` gives), int8 (feed-forward nets in int8: about "
-                              "1.4x faster detection; probabilities within ~0.01) or bf16 (autocast; pays only on "
-                              "CPUs with fast bf16 matmuls).")
+                         help="fp32 (the scores `colog evaluate` gives), int8 (the network's matrix products in int8: "
+                              "faster on CPUs; probabilities within ~0.01) or bf16 (autocast; pays only on CPUs with "
+                              "fast bf16 matrix products).")
 
 
 def register(app: typer.Typer) -> None:

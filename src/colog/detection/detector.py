@@ -24,7 +24,7 @@ from colog.features.inputs import message_tokens
 from colog.features.store import MessageStore, SbertEncoder
 from colog.features.tokens import Vocabulary
 from colog.model import CoLog, CoLogConfig
-from colog.model.int8 import quantize_feed_forward
+from colog.model.int8 import quantize
 from colog.parsing.fields import LineFormat
 from colog.parsing.parser import ParseConfig, choose_format, resolve_format
 from colog.parsing.templates import TemplateMiner
@@ -44,10 +44,10 @@ class Detector:
                  classes: list[str], metrics: dict, precision: str = "fp32"):
         if precision not in PRECISIONS:
             raise CologError(f"unknown precision {precision!r}; valid: {', '.join(PRECISIONS)}")
-        # bf16 autocast or int8 feed-forward nets: probabilities within ~1e-2 of fp32's (docs/performance.md)
+        # bf16 autocast or int8 matrix products: probabilities within ~1e-2 of fp32's (docs/performance.md)
         self.precision = precision
         self.rundir = rundir
-        self.model = quantize_feed_forward(model) if precision == "int8" else model.eval()
+        self.model = quantize(model) if precision == "int8" else model.eval()
         self.config = config
         self.vocab = vocab
         self.miner = miner
