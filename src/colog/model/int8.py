@@ -40,13 +40,12 @@ def _rows(x: Tensor, out_features: int, block) -> Tensor:
 class Int8Linear(nn.Module):
     """x W^T + b with W (out, in) held in int8."""
 
-    def __init__(self, weight: Tensor, bias: Tensor | None):
+    def __init__(self, weight: Tensor, bias: Tensor):
         super().__init__()
-        w = weight.detach().float()
-        scale = w.abs().amax(dim=1).clamp(min=1e-12) / 127.0  # (out,)
-        self.register_buffer("weight_q", torch.round(w / scale[:, None]).to(torch.int8).t().contiguous())  # (in, out)
-        self.register_buffer("scale", scale)
-        self.register_buffer("bias", bias.detach().float().clone() if bias is not None else torch.zeros(len(w)))
+        q, scale = _quantize_rows(weight.detach().float())  # a row of W is an output channel
+        self.register_buffer("weight_q", q.t().contiguous())  # (in, out)
+        self.register_buffer("scale", scale.squeeze(1))  # (out,)
+        self.register_buffer("bias", bias.detach().float().clone())
 
     @classmethod
     def of(cls, linear: nn.Linear) -> "Int8Linear":
