@@ -12,6 +12,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from colog.model.attention import nonempty
+from colog.model.dropout import FastDropout
 
 
 class Glimpses(nn.Module):
@@ -45,7 +46,7 @@ class ModalityAdaptation(nn.Module):
     def __init__(self, hidden: int, max_len: int, dropout: float):
         super().__init__()
         self.glimpses = Glimpses(hidden, max_len)
-        self.drop = nn.Dropout(dropout)
+        self.drop = FastDropout(dropout)
         self.norm = nn.LayerNorm(hidden)
 
     def forward(self, x: Tensor, mask: Tensor) -> Tensor:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from colog.model.dropout import FastDropout
+
 
 def nonempty(mask: Tensor) -> Tensor:
     """`mask` (B, L), True = real, with position 0 made real in rows that have no real position.
@@ -30,8 +32,8 @@ class ImpressedLayer(nn.Module):
         super().__init__()
         self.self_attn = nn.MultiheadAttention(hidden, heads, dropout=dropout, batch_first=True)
         self.cross_attn = nn.MultiheadAttention(hidden, heads, dropout=dropout, batch_first=True)
-        self.ffn = nn.Sequential(nn.Linear(hidden, ffn), nn.ReLU(), nn.Dropout(dropout), nn.Linear(ffn, hidden))
-        self.drop = nn.Dropout(dropout)
+        self.ffn = nn.Sequential(nn.Linear(hidden, ffn), nn.ReLU(), FastDropout(dropout), nn.Linear(ffn, hidden))
+        self.drop = FastDropout(dropout)
         self.norm1 = nn.LayerNorm(hidden)
         self.norm2 = nn.LayerNorm(hidden)
         self.norm3 = nn.LayerNorm(hidden)
