@@ -61,7 +61,7 @@ def main() -> int:
     model = CoLog(CoLogConfig(), vectors)
     trainer = Trainer(TrainConfig(epochs=1, patience=99), progress=False)
     history = trainer.fit(model, inputs, data.labels, train, lambda m: (0.0, 0.0))
-    ours = len(train) / history.train_seconds
+    ours = history.passes * len(train) / history.train_seconds
     distinct = history.lines_seen
 
     model = CoLog(CoLogConfig(), vectors)

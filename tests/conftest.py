@@ -65,6 +65,7 @@ def casper_run(bundled, cache, tmp_path_factory):
     small = CoLogConfig(hidden=64, heads=2, ffn=128)
     out = tmp_path_factory.mktemp("runs") / "casper"
     config = ExperimentConfig(paths=[str(bundled / "casper")], dataset="casper", year=2008, model=small,
-                              train=replace(TrainConfig(), epochs=2, lr=1e-3, batch_size=64))
+                              train=replace(TrainConfig(), epochs=2, lr=1e-3, batch_size=64,
+                                                            min_epoch_steps=0))
     train_run(config, out, progress=False)
     return out

@@ -118,7 +118,7 @@ def test_read_only_filesystem_output(capsys, bad_inputs):
 
 
 def test_demo_runs_on_bundled_data(capsys, tmp_path, cache):
-    code, out, _ = run(capsys, "demo", "--out", tmp_path, "--epochs", "1")
+    code, out, _ = run(capsys, "demo", "--out", tmp_path, "--epochs", "1", "--min-epoch-steps", "0")
     assert code == 0
     summary = json.loads((tmp_path / "summary.json").read_text())
     assert summary["casper"]["labels"]["anomaly"] == 604 and summary["bgl"]["labels"]["anomaly"] == 216

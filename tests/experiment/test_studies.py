@@ -12,7 +12,7 @@ from colog.model import CoLogConfig
 from colog.training import TrainConfig
 
 TINY = dict(model=CoLogConfig(hidden=32, heads=2, ffn=64), train=replace(TrainConfig(), epochs=1, lr=1e-3,
-                                                                          batch_size=128))
+                                                                          batch_size=128, min_epoch_steps=0))
 
 
 def config(bundled, name="bgl"):

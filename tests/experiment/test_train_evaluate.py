@@ -19,7 +19,8 @@ SMALL = CoLogConfig(hidden=64, heads=2, ffn=128)
 def bgl_run(bundled, cache, tmp_path_factory):
     out = tmp_path_factory.mktemp("runs") / "bgl"
     config = ExperimentConfig(paths=[str(bundled / "bgl")], dataset="bgl", model=SMALL,
-                              train=replace(TrainConfig(), epochs=3, lr=1e-3, batch_size=64))
+                              train=replace(TrainConfig(), epochs=3, lr=1e-3, batch_size=64,
+                                                            min_epoch_steps=0))
     return out, train_run(config, out, progress=False)
 
 
@@ -107,7 +108,8 @@ def test_existing_run_directory_is_not_overwritten(bgl_run, bundled, capsys):
 
 def test_collective_task_has_four_classes_and_excludes_the_line(bundled, cache, tmp_path):
     config = ExperimentConfig(paths=[str(bundled / "bgl")], dataset="bgl", task="collective", window="background:1",
-                              model=SMALL, train=replace(TrainConfig(), epochs=1, lr=1e-3, batch_size=64))
+                              model=SMALL, train=replace(TrainConfig(), epochs=1, lr=1e-3, batch_size=64,
+                                                                          min_epoch_steps=0))
     assert not config.includes_current
     metrics = train_run(config, tmp_path / "run", progress=False)
     assert metrics["classes"] == ["normal", "point", "collective", "both"]

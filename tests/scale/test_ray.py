@@ -43,7 +43,8 @@ def test_detect_on_ray_matches_the_single_process_path(casper_run, twenty_files,
 def test_tune_two_trials_and_trains_the_best(bundled, cache, tmp_path):
     out = tmp_path / "tune"
     code = main(["tune", str(bundled / "bgl"), "--dataset", "bgl", "--grid", "layers=1 heads=2 hidden=16,32",
-                 "--epochs", "1", "--best-epochs", "1", "--out", str(out)])
+                 "--epochs", "1", "--best-epochs", "1", "--min-epoch-steps", "0",
+                 "--out", str(out)])
     assert code == 0
     best = json.loads((out / "best_config.json").read_text())
     assert best["trials"] == 2 and best["failed"] == 0 and best["best"]["hidden"] in (16, 32)

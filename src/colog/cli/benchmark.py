@@ -9,6 +9,7 @@ from typing import Optional
 import typer
 
 from colog.cli.data import DATASET, FORMAT, PATHS, RULE, YEAR
+from colog.cli.train import MIN_EPOCH_STEPS
 
 
 def register(app: typer.Typer) -> None:
@@ -25,6 +26,7 @@ def benchmark(paths: list[Path] = PATHS, dataset: Optional[str] = DATASET, rule:
               task: str = typer.Option("point", help="point or collective (4 classes)."),
               window: str = typer.Option("context:1", help="The window every method reads (CoLog's default)."),
               epochs: int = typer.Option(20, help="CoLog's epoch limit (the paper's 20)."),
+              min_epoch_steps: int = MIN_EPOCH_STEPS,
               out: Path = typer.Option(..., "--out", "-o", help="Directory for results.json, results.md, results.png "
                                                                 "(results of other datasets there are kept).")) -> None:
     """Run every method on one dataset; merge into DIR/results.json and redraw DIR/results.md and the plot."""
@@ -43,7 +45,7 @@ def benchmark(paths: list[Path] = PATHS, dataset: Optional[str] = DATASET, rule:
     names = method_names(methods)
     config = ExperimentConfig(paths=[str(Path(p).resolve()) for p in paths], dataset=dataset, format=fmt, rule=rule,
                               year=year, task=task, window=window, split=SplitConfig(protocol=protocol),
-                              train=replace(TrainConfig(), epochs=epochs))
+                              train=replace(TrainConfig(), epochs=epochs, min_epoch_steps=min_epoch_steps))
     results = run_benchmark(config, names, seed_list, out)
     for r in results:
         typer.echo(f"{r['method']:<15} seed {r['seed']}  macro-F1 {r['macro_f1']:.4f}  anomaly F1 {r['anomaly_f1']:.4f}"

@@ -12,7 +12,7 @@ import typer
 
 from colog.artifacts import write_json, write_parquet
 from colog.cli.data import describe
-from colog.cli.train import show_metrics
+from colog.cli.train import MIN_EPOCH_STEPS, show_metrics
 from colog.datasets import load_labeled
 from colog.labeling import WindowSpec
 
@@ -25,7 +25,8 @@ def register(app: typer.Typer) -> None:
 
 
 def demo(out: Path = typer.Option(Path("runs/demo"), "--out", help="Where the demo writes its tables and run."),
-         epochs: int = typer.Option(10, help="Training epochs for the demo model.")) -> None:
+         epochs: int = typer.Option(10, help="Training epochs for the demo model."),
+         min_epoch_steps: int = MIN_EPOCH_STEPS) -> None:
     """Parse, label, train, evaluate and detect on the bundled casper-rw and BGL slices."""
     from colog.experiment import ExperimentConfig, train_run
     from colog.training import TrainConfig
@@ -47,7 +48,7 @@ def demo(out: Path = typer.Option(Path("runs/demo"), "--out", help="Where the de
     typer.echo("\n== train CoLog on casper (paper protocol, context:1 window, Tomek links)")
     run = out / "casper-run"
     config = ExperimentConfig(paths=[str(root / "casper")], dataset="casper", year=2008,
-                              train=replace(TrainConfig(), epochs=epochs))
+                              train=replace(TrainConfig(), epochs=epochs, min_epoch_steps=min_epoch_steps))
     metrics = train_run(config, run, overwrite=True)
     show_metrics(metrics, run)
     _detect_examples(run, root / "casper" / "auth.log")

@@ -10,6 +10,7 @@ from typing import Optional
 import typer
 
 from colog.cli.data import DATASET, FORMAT, PATHS, RULE, YEAR
+from colog.cli.train import MIN_EPOCH_STEPS
 
 
 def register(app: typer.Typer) -> None:
@@ -32,6 +33,7 @@ def study(name: str = typer.Argument(..., help="ablation, window, train-ratio, i
           window: str = typer.Option("context:1", help="The window of every variant the study does not vary."),
           seed: int = typer.Option(0),
           epochs: int = typer.Option(20, help="CoLog's epoch limit for every variant."),
+          min_epoch_steps: int = MIN_EPOCH_STEPS,
           sizes: str = typer.Option("1,2,3,4,5,6,7,8,9,10", help="window: the sizes W."),
           ratios: str = typer.Option("", help="train-ratio: training shares (default 0.1,...,0.8); "
                                               "robustness: mutated shares (default 0.05,0.1,0.15,0.2)."),
@@ -50,7 +52,8 @@ def study(name: str = typer.Argument(..., help="ablation, window, train-ratio, i
         raise typer.BadParameter(f"unknown study {name!r}; valid: {', '.join(STUDIES)}")
     config = ExperimentConfig(paths=[str(Path(p).resolve()) for p in paths], dataset=dataset, format=fmt, rule=rule,
                               year=year, task=task, window=window, split=SplitConfig(protocol=protocol, seed=seed),
-                              train=replace(TrainConfig(), epochs=epochs, seed=seed))
+                              train=replace(TrainConfig(), epochs=epochs, seed=seed,
+                                                  min_epoch_steps=min_epoch_steps))
     default = "0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8" if name == "train-ratio" else "0.05,0.1,0.15,0.2"
     from colog.baselines import method_names
 

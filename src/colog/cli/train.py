@@ -12,6 +12,10 @@ import typer
 from colog.cli.data import DATASET, FORMAT, JSON, PATHS, RULE, YEAR
 
 
+MIN_EPOCH_STEPS = typer.Option(200, "--min-epoch-steps", help="An epoch repeats passes over the distinct training "
+                                                                "inputs until it has this many steps (0: one pass).")
+
+
 def register(app: typer.Typer) -> None:
     app.command("train")(train)
     app.command("evaluate")(evaluate)
@@ -27,6 +31,7 @@ def train(paths: list[Path] = PATHS, dataset: Optional[str] = DATASET, rule: Opt
           epochs: int = typer.Option(20, help="At most this many epochs (early stopping may end sooner)."),
           batch_size: int = typer.Option(32, "--batch-size"),
           lr: float = typer.Option(5e-5, help="Adam learning rate."),
+          min_epoch_steps: int = MIN_EPOCH_STEPS,
           no_semantic: bool = typer.Option(False, "--no-semantic", help="Ablation: drop the word modality."),
           no_sequence: bool = typer.Option(False, "--no-sequence", help="Ablation: drop the window modality."),
           no_impressed: bool = typer.Option(False, "--no-impressed", help="Ablation: self-attention only."),
@@ -51,7 +56,8 @@ def train(paths: list[Path] = PATHS, dataset: Optional[str] = DATASET, rule: Opt
         window=window, balance=balance, source_token=not no_source_token, split=SplitConfig(protocol=protocol, seed=seed),
         model=replace(CoLogConfig(), semantic=not no_semantic, sequence=not no_sequence, impressed=not no_impressed,
                       mal=not no_mal, balancing_layer=not no_balancing_layer),
-        train=replace(TrainConfig(), epochs=epochs, batch_size=batch_size, lr=lr, seed=seed))
+        train=replace(TrainConfig(), epochs=epochs, batch_size=batch_size, lr=lr, seed=seed,
+                      min_epoch_steps=min_epoch_steps))
     metrics = train_run(config, out, overwrite=overwrite)
     show_metrics(metrics, out, as_json)
 

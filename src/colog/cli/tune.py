@@ -8,6 +8,7 @@ from typing import Optional
 import typer
 
 from colog.cli.data import DATASET, FORMAT, PATHS, RULE, YEAR
+from colog.cli.train import MIN_EPOCH_STEPS
 
 
 def register(app: typer.Typer) -> None:
@@ -22,6 +23,7 @@ def tune(paths: list[Path] = PATHS, dataset: Optional[str] = DATASET, rule: Opti
          num_samples: Optional[int] = typer.Option(None, "--num-samples", help="Samples per grid point."),
          epochs: int = typer.Option(5, help="Epoch limit of each trial (ASHA stops weak ones sooner)."),
          best_epochs: int = typer.Option(20, "--best-epochs", help="Epoch limit when training the best config."),
+         min_epoch_steps: int = MIN_EPOCH_STEPS,
          cpus_per_trial: int = typer.Option(1, "--cpus-per-trial"),
          task: str = typer.Option("point"), window: str = typer.Option("context:1"),
          seed: int = typer.Option(0),
@@ -40,7 +42,7 @@ def tune(paths: list[Path] = PATHS, dataset: Optional[str] = DATASET, rule: Opti
 
     config = ExperimentConfig(paths=[str(Path(p).resolve()) for p in paths], dataset=dataset, format=fmt, rule=rule,
                               year=year, task=task, window=window, split=SplitConfig(seed=seed),
-                              train=replace(TrainConfig(), seed=seed))
+                              train=replace(TrainConfig(), seed=seed, min_epoch_steps=min_epoch_steps))
     with ray_session(address):
         summary = run_tune(config, grid, out, num_samples, epochs, best_epochs, cpus_per_trial)
     typer.echo(f"{summary['trials']} trials ({summary['failed']} failed); best {summary['best']} "

@@ -51,8 +51,8 @@ def train_run(config: ExperimentConfig, out: Path, overwrite: bool = False, prog
         metrics, vectors = _evaluate(model, data, inputs, config)
         seconds = max(history.train_seconds, 1e-9)
         metrics.update(n_train_balanced=len(train_rows), train_seconds=history.train_seconds,
-                       # training lines covered per second (each epoch covers every balanced training line)
-                       train_lines_per_second=len(history.epochs) * len(train_rows) / seconds,
+                       # training lines covered per second (each pass covers every balanced training line)
+                       train_lines_per_second=history.passes * len(train_rows) / seconds,
                        train_distinct_inputs_per_second=history.lines_seen / seconds,
                        best_epoch=history.best_epoch, epochs=len(history.epochs))
         _save(tmp, config, data, vocab, word_vectors, model, model_config, metrics, history.epochs)

@@ -1,0 +1,65 @@
+"""The training loop on a tiny stand-in network: passes per epoch, steps, and what the epoch records say."""
+
+import numpy as np
+import torch
+from torch import nn
+
+from colog.features.inputs import ModelInputs
+from colog.features.tokens import TokenTable, Vocabulary
+from colog.training import TrainConfig, Trainer
+
+
+class Recorder(nn.Module):
+    """Logits from the mean window vector; remembers which rows each step saw (by their first token id)."""
+
+    def __init__(self):
+        super().__init__()
+        self.linear = nn.Linear(4, 2)
+        self.seen: list[list[int]] = []
+
+    def forward(self, tokens, token_mask, window, window_mask):
+        self.seen.append(tokens[:, 0].tolist())
+        return self.linear(window.mean(dim=1))
+
+
+def inputs_of(n: int) -> ModelInputs:
+    """n lines, each its own message (token "w<i>"), windows of the line alone."""
+    words = [[f"w{i}"] for i in range(n)]
+    vocab = Vocabulary.fit(words)
+    vectors = np.random.default_rng(0).normal(size=(n, 4)).astype(np.float32)
+    return ModelInputs(TokenTable.build(words, vocab), vectors, np.arange(n), np.arange(n)[:, None])
+
+
+def fit(n: int, **config) -> tuple[Recorder, object]:
+    inputs = inputs_of(n)
+    labels = np.arange(n) % 2
+    model = Recorder()
+    config = {"min_epoch_steps": 0} | config
+    trainer = Trainer(TrainConfig(epochs=2, patience=99, warmup_steps=1, **config), progress=False)
+    history = trainer.fit(model, inputs, labels, np.arange(n), lambda m: (0.5, 0.0))
+    return model, history
+
+
+def test_an_epoch_is_one_pass_by_default():
+    model, history = fit(40, batch_size=8)
+    assert [e["passes"] for e in history.epochs] == [1, 1] and history.passes == 2
+    assert [e["steps"] for e in history.epochs] == [5, 10]
+    assert len(model.seen) == 10 and history.lines_seen == 80
+
+
+def test_min_epoch_steps_repeats_whole_passes():
+    model, history = fit(40, batch_size=8, min_epoch_steps=12)  # 5 steps a pass -> 3 passes, 15 steps
+    assert [e["passes"] for e in history.epochs] == [3, 3]
+    assert len(model.seen) == 30 and history.lines_seen == 240
+    first_epoch = [token for step in model.seen[:15] for token in step]
+    counts = np.bincount(first_epoch)
+    assert (counts[2:] == 3).all()  # every line three times in the epoch (ids 0, 1 are PAD, UNK)
+    for p in range(3):  # and once in each pass
+        one_pass = [token for step in model.seen[5 * p:5 * (p + 1)] for token in step]
+        assert sorted(one_pass) == list(range(2, 42))
+
+
+def test_the_cli_default_is_the_config_default():
+    from colog.cli.train import MIN_EPOCH_STEPS
+
+    assert MIN_EPOCH_STEPS.default == TrainConfig().min_epoch_steps
