@@ -25,7 +25,7 @@ def register(app: typer.Typer) -> None:
 
 
 def demo(out: Path = typer.Option(Path("runs/demo"), "--out", help="Where the demo writes its tables and run."),
-         epochs: int = typer.Option(10, help="Training epochs for the demo model."),
+         epochs: int = typer.Option(5, help="Training epochs for the demo model (each at least --min-epoch-steps)."),
          min_epoch_steps: int = MIN_EPOCH_STEPS) -> None:
     """Parse, label, train, evaluate and detect on the bundled casper-rw and BGL slices."""
     from colog.experiment import ExperimentConfig, train_run
