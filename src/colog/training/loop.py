@@ -77,7 +77,8 @@ class Trainer:
         torch.manual_seed(cfg.seed)
         rng = np.random.default_rng(cfg.seed)
         items = self._items(inputs, labels, train_rows)
-        passes = -(-max(cfg.min_epoch_steps, 1) // -(-len(items) // cfg.batch_size))  # ceil(min steps / steps a pass)
+        steps_a_pass = max(1, -(-len(items) // cfg.batch_size))
+        passes = max(1, -(-cfg.min_epoch_steps // steps_a_pass))  # ceil(min steps / steps a pass)
         params = [p for p in model.parameters() if p.requires_grad]
         optimizer = torch.optim.Adam(params, lr=cfg.lr, betas=cfg.betas, fused=True)  # one kernel: ~20 % faster steps
         target = torch.from_numpy(labels.astype(np.int64))
