@@ -62,7 +62,7 @@ def main() -> int:
     trainer = Trainer(TrainConfig(epochs=1, patience=99), progress=False)
     history = trainer.fit(model, inputs, data.labels, train, lambda m: (0.0, 0.0))
     ours = history.passes * len(train) / history.train_seconds
-    distinct = history.lines_seen
+    distinct = history.lines_seen // history.passes  # per pass
 
     model = CoLog(CoLogConfig(), vectors)
     opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=5e-5, betas=(0.9, 0.98))
