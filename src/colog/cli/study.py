@@ -52,8 +52,7 @@ def study(name: str = typer.Argument(..., help="ablation, window, train-ratio, i
         raise typer.BadParameter(f"unknown study {name!r}; valid: {', '.join(STUDIES)}")
     config = ExperimentConfig(paths=[str(Path(p).resolve()) for p in paths], dataset=dataset, format=fmt, rule=rule,
                               year=year, task=task, window=window, split=SplitConfig(protocol=protocol, seed=seed),
-                              train=replace(TrainConfig(), epochs=epochs, seed=seed,
-                                                  min_epoch_steps=min_epoch_steps))
+                              train=replace(TrainConfig(), epochs=epochs, seed=seed, min_epoch_steps=min_epoch_steps))
     default = "0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8" if name == "train-ratio" else "0.05,0.1,0.15,0.2"
     from colog.baselines import method_names
 

@@ -2,7 +2,7 @@
 
 On this project's 2-core CPU, `torch.nn.Dropout` on the FFN's (positions, 2048) activations spent
 about 14 % of a training step drawing masks (mt19937, one draw per element). PCG64 gives 64 random
-bits per draw, split here into four 16-bit uniforms, so the same mask costs about a tenth.
+bits per draw, split here into four 16-bit uniforms, so the same mask costs about an eighth.
 """
 
 from __future__ import annotations
