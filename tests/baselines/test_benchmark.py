@@ -55,3 +55,27 @@ def test_results_of_another_dataset_are_kept(bench, bundled):
 def test_unknown_method_is_named():
     with pytest.raises(UnknownNameError, match="unknown method 'rnn'"):
         method_names("lr,rnn")
+
+
+def test_an_interrupted_run_keeps_the_seeds_it_finished(bundled, cache, tmp_path, monkeypatch):
+    import colog.experiment.benchmark as benchmark
+
+    real_make = benchmark.make
+
+    def make(name):
+        method = real_make(name)
+        fit = method.fit
+
+        def fit_or_stop(features, train, valid, seed):
+            if seed == 1:
+                raise KeyboardInterrupt
+            return fit(features, train, valid, seed)
+        method.fit = fit_or_stop
+        return method
+
+    monkeypatch.setattr(benchmark, "make", make)
+    code = main(["benchmark", str(bundled / "casper"), "--dataset", "casper", "--year", "2008", "--seeds", "0,1",
+                 "--methods", "lr,dt", "--out", str(tmp_path)])
+    assert code == 130  # "colog: interrupted"
+    saved = json.loads((tmp_path / "results.json").read_text())
+    assert sorted((r["method"], r["seed"]) for r in saved) == [("dt", 0), ("lr", 0)]

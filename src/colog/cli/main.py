@@ -40,7 +40,11 @@ def main(argv: list[str] | None = None) -> int:
     debug = os.environ.get("COLOG_DEBUG") == "1"
     command = typer.main.get_command(app)
     try:
-        command.main(args=argv, prog_name="colog", standalone_mode=False)
+        # Typer turns Ctrl-C into Exit(130) and, outside standalone mode, returns an exit's code: keep it.
+        code = command.main(args=argv, prog_name="colog", standalone_mode=False)
+        if code == 130:
+            print("colog: interrupted", file=sys.stderr)
+        return code if isinstance(code, int) else 0
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.ClickException as exc:
@@ -65,7 +69,6 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     finally:
         root.removeHandler(handler)
-    return 0
 
 
 if __name__ == "__main__":

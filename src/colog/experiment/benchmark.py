@@ -72,12 +72,17 @@ def run_benchmark(config: ExperimentConfig, methods: list[str], seeds: list[int]
                 })
                 logger.info("%s seed %d: macro-F1 %.4f", name, seed, m["macro_f1"])
                 bar.update(1)
+            _save(out, results)  # after every seed: an interrupted run keeps the seeds it finished
+    return results
+
+
+def _save(out: Path, results: list[dict]) -> None:
+    """Merge `results` into out/results.json and redraw results.md and results.png."""
     merged = _merge(out / "results.json", results)
     write_json(merged, out / "results.json")
     with atomic_path(out / "results.md") as tmp:
         tmp.write_text(markdown_table(merged), encoding="utf-8")
     method_bars(_summary(merged, "macro_f1"), out / "results.png")
-    return results
 
 
 def _merge(path: Path, new: list[dict]) -> list[dict]:
