@@ -1,7 +1,6 @@
 """The training loop on a tiny stand-in network: passes per epoch, steps, and what the epoch records say."""
 
 import numpy as np
-import torch
 from torch import nn
 
 from colog.features.inputs import ModelInputs
