@@ -35,8 +35,12 @@ def test_results_schema_and_same_test_lines(bench):
         assert all(0.0 <= r[k] <= 1.0 for k in ("macro_f1", "anomaly_f1", "macro_precision", "macro_recall",
                                                  "accuracy"))
     assert len({r["test_ids_sha1"] for r in results}) == 1 and len({r["n_test"] for r in results}) == 1
+    assert len({r["n_test_unseen"] for r in results}) == 1 and results[0]["unseen_key"] == "template"
+    assert 0 < results[0]["n_test_unseen"] < results[0]["n_test"]
+    assert all(0.0 <= r["unseen_macro_f1"] <= 1.0 for r in results)
     table = (out / "results.md").read_text()
     assert "| method | bgl (paper) |" in table and table.count("**") >= 2
+    assert "never occurs in training" in table
     assert (out / "results.png").stat().st_size > 1000
 
 

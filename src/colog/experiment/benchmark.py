@@ -52,6 +52,8 @@ def run_benchmark(config: ExperimentConfig, methods: list[str], seeds: list[int]
             features = Features.build(seeded, cfg, progress)
             train, valid, test = seeded.rows(0), seeded.rows(1), seeded.rows(2)
             digest = test_ids_digest(seeded, test)
+            unseen, unseen_key = seeded.unseen()
+            unseen_pos = np.searchsorted(test, unseen)  # both sorted; unseen rows are test rows
             for name in methods:
                 bar.set_postfix_str(f"seed {seed} {name}")
                 method = make(name)
@@ -61,6 +63,8 @@ def run_benchmark(config: ExperimentConfig, methods: list[str], seeds: list[int]
                 predicted = method.predict(features, test)
                 scored = time.perf_counter()
                 m = classification_metrics(seeded.labels[test], predicted, seeded.class_names)
+                u = (classification_metrics(seeded.labels[unseen], predicted[unseen_pos], seeded.class_names)
+                     if len(unseen) else None)
                 results.append({
                     "method": name, "dataset": config.dataset, "protocol": cfg.split.protocol, "seed": seed,
                     **{k: m[k] for k in ("macro_f1", "anomaly_f1", "macro_precision", "macro_recall", "accuracy")},
@@ -68,6 +72,9 @@ def run_benchmark(config: ExperimentConfig, methods: list[str], seeds: list[int]
                     "n_test_anomalies": m["n_anomalies"],
                     "n_train": len(train), "task": cfg.task, "window": cfg.window,
                     "label_source": seeded.summary["label_source"], "test_ids_sha1": digest,
+                    "unseen_key": unseen_key, "n_test_unseen": len(unseen),
+                    "unseen_macro_f1": u["macro_f1"] if u else None, "unseen_anomaly_f1": u["anomaly_f1"] if u else None,
+                    "n_test_unseen_anomalies": u["n_anomalies"] if u else 0,
                     "note": getattr(method, "note", ""),
                 })
                 logger.info("%s seed %d: macro-F1 %.4f", name, seed, m["macro_f1"])
@@ -107,18 +114,23 @@ def _summary(results: list[dict], metric: str) -> dict[str, dict[str, tuple[floa
     """{column: {method: (mean, half range, seeds)}} over seeds."""
     groups: dict[str, dict[str, list[float]]] = {}
     for r in results:
-        groups.setdefault(_column(r), {}).setdefault(r["method"], []).append(r[metric])
+        if r.get(metric) is not None:  # older results, or no unseen test line
+            groups.setdefault(_column(r), {}).setdefault(r["method"], []).append(r[metric])
     return {col: {m: (float(np.mean(v)), float((max(v) - min(v)) / 2), len(v)) for m, v in sorted(
         methods.items(), key=lambda kv: ORDER.index(kv[0]) if kv[0] in ORDER else 99)}
         for col, methods in sorted(groups.items())}
 
 
 def markdown_table(results: list[dict]) -> str:
-    """Methods x datasets, mean ± spread of macro-F1 (best in bold), then anomaly F1 and seconds."""
+    """Methods x datasets, mean ± spread of macro-F1 (best in bold), then anomaly F1, unseen lines and seconds."""
     parts = []
-    for metric, title in (("macro_f1", "test macro-F1"), ("anomaly_f1", "test anomaly F1")):
+    for metric, title in (("macro_f1", "test macro-F1"), ("anomaly_f1", "test anomaly F1"),
+                          ("unseen_macro_f1", "macro-F1 on the test lines whose template (service logs) or message "
+                                              "(OS logs) never occurs in training")):
         table = _summary(results, metric)
         columns = list(table)
+        if not columns:
+            continue
         methods = [m for m in ORDER if any(m in table[c] for c in columns)]
         lines = [f"### {title} (mean ± spread over seeds)", "",
                  "| method | " + " | ".join(columns) + " |", "|---|" + "---|" * len(columns)]
