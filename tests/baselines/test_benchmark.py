@@ -41,6 +41,7 @@ def test_results_schema_and_same_test_lines(bench):
     table = (out / "results.md").read_text()
     assert "| method | bgl (paper) |" in table and table.count("**") >= 2
     assert "never occurs in training" in table
+    assert "Unseen test lines (anomalous) per seed: bgl (paper) " in table
     assert (out / "results.png").stat().st_size > 1000
 
 

@@ -121,6 +121,14 @@ def _summary(results: list[dict], metric: str) -> dict[str, dict[str, tuple[floa
         for col, methods in sorted(groups.items())}
 
 
+def _unseen_counts(results: list[dict], column: str) -> str:
+    seen: dict[int, tuple[int, int]] = {}
+    for r in results:
+        if _column(r) == column and r.get("unseen_macro_f1") is not None:
+            seen[r["seed"]] = (r["n_test_unseen"], r["n_test_unseen_anomalies"])
+    return f"{column} " + ", ".join(f"{n:,} ({a:,})" for _, (n, a) in sorted(seen.items()))
+
+
 def markdown_table(results: list[dict]) -> str:
     """Methods x datasets, mean ± spread of macro-F1 (best in bold), then anomaly F1, unseen lines and seconds."""
     parts = []
@@ -145,6 +153,9 @@ def markdown_table(results: list[dict]) -> str:
                 text = f"{mean:.4f} ± {spread:.4f}" if n > 1 else f"{mean:.4f} (1 seed)"
                 cells.append(f"**{text}**" if mean == best else text)
             lines.append(f"| {m} | " + " | ".join(cells) + " |")
+        if metric == "unseen_macro_f1":
+            lines += ["", "Unseen test lines (anomalous) per seed: " + "; ".join(_unseen_counts(results, c) for c in columns)
+                      + ". A subset with one class only scores at most 0.5: the absent class's F1 counts as 0."]
         parts.append("\n".join(lines))
     seconds: dict[str, list[tuple[float, float]]] = {}
     for r in results:
