@@ -73,8 +73,9 @@ def run_benchmark(config: ExperimentConfig, methods: list[str], seeds: list[int]
                     "n_train": len(train), "task": cfg.task, "window": cfg.window,
                     "label_source": seeded.summary["label_source"], "test_ids_sha1": digest,
                     "unseen_key": unseen_key, "n_test_unseen": len(unseen),
-                    "unseen_macro_f1": u["macro_f1"] if u else None, "unseen_anomaly_f1": u["anomaly_f1"] if u else None,
                     "n_test_unseen_anomalies": u["n_anomalies"] if u else 0,
+                    "unseen_macro_f1": u["macro_f1"] if u else None,
+                    "unseen_anomaly_f1": u["anomaly_f1"] if u else None,
                     "note": getattr(method, "note", ""),
                 })
                 logger.info("%s seed %d: macro-F1 %.4f", name, seed, m["macro_f1"])
@@ -154,8 +155,9 @@ def markdown_table(results: list[dict]) -> str:
                 cells.append(f"**{text}**" if mean == best else text)
             lines.append(f"| {m} | " + " | ".join(cells) + " |")
         if metric == "unseen_macro_f1":
-            lines += ["", "Unseen test lines (anomalous) per seed: " + "; ".join(_unseen_counts(results, c) for c in columns)
-                      + ". A subset with one class only scores at most 0.5: the absent class's F1 counts as 0."]
+            counts = "; ".join(_unseen_counts(results, c) for c in columns)
+            lines += ["", f"Unseen test lines (anomalous) per seed: {counts}. A subset with one class only scores "
+                          "at most 0.5: the absent class's F1 counts as 0."]
         parts.append("\n".join(lines))
     seconds: dict[str, list[tuple[float, float]]] = {}
     for r in results:
