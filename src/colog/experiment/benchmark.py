@@ -53,7 +53,6 @@ def run_benchmark(config: ExperimentConfig, methods: list[str], seeds: list[int]
             train, valid, test = seeded.rows(0), seeded.rows(1), seeded.rows(2)
             digest = test_ids_digest(seeded, test)
             unseen, unseen_key = seeded.unseen()
-            unseen_pos = np.searchsorted(test, unseen)  # both sorted; unseen rows are test rows
             for name in methods:
                 bar.set_postfix_str(f"seed {seed} {name}")
                 method = make(name)
@@ -63,7 +62,7 @@ def run_benchmark(config: ExperimentConfig, methods: list[str], seeds: list[int]
                 predicted = method.predict(features, test)
                 scored = time.perf_counter()
                 m = classification_metrics(seeded.labels[test], predicted, seeded.class_names)
-                u = (classification_metrics(seeded.labels[unseen], predicted[unseen_pos], seeded.class_names)
+                u = (classification_metrics(seeded.labels[test][unseen], predicted[unseen], seeded.class_names)
                      if len(unseen) else None)
                 results.append({
                     "method": name, "dataset": config.dataset, "protocol": cfg.split.protocol, "seed": seed,

@@ -41,13 +41,15 @@ class Prepared:
         return np.nonzero(self.split == which)[0]
 
     def unseen(self) -> tuple[np.ndarray, str]:
-        """Test rows whose template (service logs) or message (OS logs) never occurs in training."""
+        """Positions within `rows(2)` of the test lines whose template (service logs) or message (OS logs) never
+        occurs in training, and which of the two was compared."""
         os_logs = set(self.table["format"].to_pylist()) <= set(OS_FORMATS)
         if os_logs:  # the message text alone, whatever file type it came from
             keys = LineMessages.of(self.table, source_token=False).ids
         else:
             keys = self.table["template_id"].to_numpy()
-        return np.nonzero(unseen_mask(keys, self.split))[0], "message" if os_logs else "template"
+        unseen = np.nonzero(unseen_mask(keys, self.split))[0]
+        return np.searchsorted(self.rows(2), unseen), "message" if os_logs else "template"  # both sorted
 
 
 def load_data(config: ExperimentConfig, progress: bool = True) -> Prepared:

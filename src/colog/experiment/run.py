@@ -124,7 +124,6 @@ def _evaluate(model: CoLog, data: Prepared, inputs: ModelInputs, config: Experim
     infer_seconds = time.perf_counter() - start
     predicted = probs.argmax(1)
     unseen, unseen_key = data.unseen()
-    unseen_pos = np.searchsorted(test, unseen)  # both sorted; unseen rows are test rows
     groups = group_ids(data.table["file"].to_numpy(zero_copy_only=False))[test]
     label_source = data.summary["label_source"]
     out = {
@@ -137,7 +136,7 @@ def _evaluate(model: CoLog, data: Prepared, inputs: ModelInputs, config: Experim
         "test": classification_metrics(data.labels[test], predicted, data.class_names),
         "test_per_file_macro_f1": per_group_macro_f1(data.labels[test], predicted, groups, len(data.class_names)),
         "unseen_key": unseen_key,
-        "test_unseen": (classification_metrics(data.labels[unseen], predicted[unseen_pos], data.class_names)
+        "test_unseen": (classification_metrics(data.labels[test][unseen], predicted[unseen], data.class_names)
                         if len(unseen) else None),
     }
     return out, (probs, vectors)
