@@ -6,7 +6,6 @@ import logging
 import os
 import sys
 
-import click
 import typer
 
 from colog.cli import benchmark, data, demo, detect, study, train, tune
@@ -45,12 +44,13 @@ def main(argv: list[str] | None = None) -> int:
         if code == 130:
             print("colog: interrupted", file=sys.stderr)
         return code if isinstance(code, int) else 0
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         return exc.exit_code
-    except click.ClickException as exc:
-        exc.show()
-        return exc.exit_code
-    except click.exceptions.Abort:
+    except typer.TyperException as exc:  # usage errors (Typer carries its own click): usage, hint, reason
+        if exc.format_message():
+            exc.show()
+        return exc.exit_code  # 2 for usage errors; `colog` alone printed its help and lands here too
+    except typer.Abort:
         print("colog: aborted", file=sys.stderr)
         return 130
     except KeyboardInterrupt:
