@@ -221,8 +221,14 @@ def study_figure(result: dict[str, Any], path: str | os.PathLike) -> None:
         _save(fig, path)
         return
     else:
-        ax.bar(range(len(rows)), [r["macro_f1"] for r in rows])
+        values = [r["macro_f1"] for r in rows]
+        bars = ax.bar(range(len(rows)), values)
+        ax.bar_label(bars, fmt="%.4f", fontsize=8)
         ax.set_xticks(range(len(rows)), [r["variant"] for r in rows], rotation=25, ha="right")
+        # variants often differ by a few lines near 1.0: start the axis just below the lowest bar
+        lo, hi = min(values), max(values)
+        bottom = max(0.0, np.floor((lo - max(hi - lo, 0.002)) / 0.005) * 0.005)
+        ax.set_ylim(bottom, hi + (hi - bottom) * 0.08)
     ax.set_ylabel("test macro-F1")
     ax.set_title(f"{name}: {result['dataset']} ({result['protocol']})")
     ax.grid(axis="y", alpha=0.3)
