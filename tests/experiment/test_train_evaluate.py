@@ -27,7 +27,7 @@ def bgl_run(bundled, cache, tmp_path_factory):
 def test_run_directory_holds_everything(bgl_run):
     out, _ = bgl_run
     for name in ("config.json", "split.parquet", "vocab.json", "word2vec.safetensors", "model.safetensors",
-                 "model.json", "metrics.json", "history.json", "templates.json", "report.html", "plots/confusion.png",
+                 "model.json", "metrics.json", "history.json", "templates.json", "report.html", "errors.csv", "plots/confusion.png",
                  "plots/roc_pr.png", "plots/pca.png", "plots/training.png"):
         assert (out / name).is_file(), name
     assert not list(out.parent.glob(".bgl.*"))  # no staging directory left behind
@@ -50,6 +50,24 @@ def test_metrics_schema_and_the_model_beats_the_majority_class(bgl_run):
     assert test["macro_f1"] > majority_macro_f1 + 0.2
     assert test["anomaly_recall"] > 0.5
     assert saved["label_source"] == "column:alert" and saved["protocol"] == "paper"
+
+
+def test_errors_csv_lists_exactly_the_wrong_test_lines(bgl_run):
+    import csv
+
+    out, metrics = bgl_run
+    with open(out / "errors.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    test = metrics["test"]
+    assert len(rows) == round(test["n"] * (1 - test["accuracy"])) > 0  # a 3-epoch tiny model makes mistakes
+    split = pq.read_table(out / "split.parquet").to_pydict()
+    test_lines = {(f, str(n)) for f, n, s in zip(split["file"], split["line"], split["split"]) if s == "test"}
+    assert all((r["file"], r["line"]) in test_lines for r in rows)
+    assert all(r["label"] != r["predicted"] for r in rows)
+    confidence = [float(r["confidence"]) for r in rows]
+    assert confidence == sorted(confidence, reverse=True) and min(confidence) >= 0.5
+    assert all(r["message"] for r in rows)
+    assert f"Test lines wrong ({len(rows)}" in (out / "report.html").read_text()
 
 
 def test_evaluate_reproduces_the_saved_figures(bgl_run):

@@ -73,12 +73,28 @@ def test_unseen_mask():
 
 
 def test_tomek_removes_majority_side_of_links_on_training_rows_only():
-    vectors = np.array([[0.0], [0.1], [5.0], [5.05], [10.0]], dtype=np.float32)
-    # rows 0-3 train: messages 0 (label 0, twice), 1 (label 1), 2 (label 0), 3 (label 0); row 5 not passed in
-    message_ids = np.array([0, 0, 1, 2, 3, 4])
-    labels = np.array([0, 0, 1, 0, 0, 1])
-    train = np.array([0, 1, 2, 3, 4])
+    vectors = np.array([[0.0], [0.1], [5.0], [5.02], [10.0], [5.01]], dtype=np.float32)
+    # training rows 0-13: message 0 normal ten times, 2 normal once, 1, 3, 4 anomalous once each; row 14
+    # (message 5, which would sit between 2 and 3) is not passed in. By distinct pairs the anomalies are the majority (3 to 2), by lines the minority (3 to 11).
+    message_ids = np.array([0] * 10 + [2, 1, 3, 4, 5])
+    labels = np.array([0] * 10 + [0, 1, 1, 1, 0])
+    train = np.arange(14)
     kept = balance(train, message_ids, labels, vectors, "tomek")
-    # message 0 (normal) and 1 (anomaly) are each other's nearest neighbours: both copies of 0 go.
-    assert kept.tolist() == [2, 3, 4]
+    # 2 (normal, 5.0) and 3 (anomaly, 5.02) are each other's nearest neighbours: the normal line goes, as on lines.
+    # 1 (anomaly, 0.1) is nearest to message 0, but 0's nearest line is its own copy: no link, nothing removed.
+    assert kept.tolist() == [*range(10), 11, 12, 13]
     assert balance(train, message_ids, labels, vectors, "none").tolist() == train.tolist()
+
+
+def test_tomek_finds_the_links_it_would_find_on_lines():
+    from imblearn.under_sampling import TomekLinks
+
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(40, 3)).astype(np.float32)
+    message_ids = rng.integers(0, 40, 300)
+    labels = (message_ids % 5 == 0).astype(np.int64)
+    labels[rng.choice(300, 10, replace=False)] ^= 1  # some messages occur with both labels
+    train = np.arange(300)
+    on_lines = TomekLinks().fit(vectors[message_ids], labels)
+    on_lines.fit_resample(vectors[message_ids], labels)
+    assert set(balance(train, message_ids, labels, vectors, "tomek").tolist()) == set(on_lines.sample_indices_)

@@ -92,4 +92,4 @@ def show_metrics(metrics: dict, rundir: Path, as_json: bool = False) -> None:
                    f"best epoch {metrics['best_epoch']} of {metrics['epochs']}")
     if metrics.get("labels_readable_by_model"):
         typer.echo("note: the labels come from keywords the model reads; see report.html")
-    typer.echo(f"run directory: {rundir}  (report.html, metrics.json, plots/)")
+    typer.echo(f"run directory: {rundir}  (report.html, metrics.json, errors.csv, plots/)")

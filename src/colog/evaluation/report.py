@@ -90,19 +90,37 @@ def _plot_section(plots: dict[str, Path]) -> str:
     return "<h2>Plots</h2>" + "".join(figures) if figures else ""
 
 
+def _clip(value: Any, limit: int = 300) -> Any:
+    """Long log lines shortened for a table cell (errors.csv keeps them whole)."""
+    return value[:limit] + " …" if isinstance(value, str) and len(value) > limit else value
+
+
+def _errors_section(errors: list[dict[str, Any]], n_errors: int) -> str:
+    """The test lines the model got wrong (the first rows of errors.csv), so a reader can judge them."""
+    if not n_errors:
+        return "<h2>Test lines wrong</h2><p>None.</p>"
+    shown = f"the {len(errors)} most confident shown; " if len(errors) < n_errors else ""
+    head = "".join(f"<th>{escape(k)}</th>" for k in errors[0])
+    body = "".join(f"<tr>{''.join(_cell(_clip(v)) for v in row.values())}</tr>" for row in errors)
+    return (f"<h2>Test lines wrong ({n_errors}; {shown}all in errors.csv)</h2>"
+            f"<table><tr>{head}</tr>{body}</table>")
+
+
 def write_report(path: str | os.PathLike, *, title: str, metrics: dict[str, Any], config: dict[str, Any],
-                 plots: dict[str, Path], notes: list[str]) -> None:
-    """Write the run's HTML report to `path`, atomically."""
+                 plots: dict[str, Path], notes: list[str], errors: list[dict[str, Any]] | None = None,
+                 n_errors: int = 0) -> None:
+    """Write the run's HTML report to `path`, atomically; `errors` are rows of errors.csv (None: no section)."""
     notes_html = ""
     if notes:
         items = "".join(f"<li>{escape(n)}</li>" for n in notes)
         notes_html = f'<section class="notes"><h2>Read this first</h2><ul>{items}</ul></section>'
     splits = "".join(_split_section(heading, metrics[key]) for key, heading in SPLITS if metrics.get(key))
+    errors_html = _errors_section(errors, n_errors) if errors is not None else ""
     config_json = json.dumps(config, indent=2, sort_keys=True, default=str)
     page = (
         '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
         f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>"
-        f"<h1>{escape(title)}</h1>{notes_html}{_run_section(metrics)}{splits}{_plot_section(plots)}"
+        f"<h1>{escape(title)}</h1>{notes_html}{_run_section(metrics)}{splits}{errors_html}{_plot_section(plots)}"
         f"<h2>Config</h2><pre>{escape(config_json)}</pre></body></html>\n"
     )
     with atomic_path(path) as tmp:

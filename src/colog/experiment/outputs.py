@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import numpy as np
 
+from colog.artifacts import atomic_path
 from colog.evaluation.plots import confusion_matrices, pca_scatter, roc_pr_curves, training_curves
 from colog.evaluation.report import write_report
 from colog.experiment.prepare import Prepared
@@ -27,9 +29,38 @@ def notes_for(metrics: dict) -> list[str]:
     return notes
 
 
+ERROR_COLUMNS = ("file", "line", "label", "predicted", "confidence", "anomaly_score", "unseen", "message")
+ERRORS_IN_REPORT = 50
+
+
+def wrong_test_lines(data: Prepared, probs: np.ndarray) -> list[dict]:
+    """Every test line the model got wrong, the most confident mistakes first: that is where label noise and
+    lines the rule labels inconsistently show up."""
+    test = data.rows(2)
+    truth, predicted = data.labels[test], probs.argmax(1)
+    wrong = np.nonzero(predicted != truth)[0]
+    wrong = wrong[np.argsort(-probs[wrong, predicted[wrong]], kind="stable")]
+    unseen = np.zeros(len(test), dtype=bool)
+    unseen[data.unseen()[0]] = True
+    rows = data.table.select(["file", "line", "message"]).take(test[wrong]).to_pylist()
+    return [{"file": r["file"], "line": r["line"], "label": data.class_names[truth[i]],
+             "predicted": data.class_names[predicted[i]], "confidence": round(float(probs[i, predicted[i]]), 6),
+             "anomaly_score": round(float(1.0 - probs[i, 0]), 6), "unseen": bool(unseen[i]), "message": r["message"]}
+            for i, r in zip(wrong, rows)]
+
+
+def write_errors(path: Path, errors: list[dict]) -> None:
+    """errors.csv, atomically: one row per wrong test line."""
+    with atomic_path(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, ERROR_COLUMNS)
+        writer.writeheader()
+        writer.writerows(errors)
+
+
 def write_outputs(rundir: Path, data: Prepared, metrics: dict, scored: tuple[np.ndarray, np.ndarray], config: dict,
                   history: list[dict]) -> None:
-    """Plots and report from the test split's (probabilities, fused vectors), as `_evaluate` scored them."""
+    """Plots, errors.csv and report from the test split's (probabilities, fused vectors), as `_evaluate` scored
+    them."""
     plots = rundir / "plots"
     plots.mkdir(exist_ok=True)
     probs, vectors = scored
@@ -42,6 +73,8 @@ def write_outputs(rundir: Path, data: Prepared, metrics: dict, scored: tuple[np.
     if history:
         paths["training"] = plots / "training.png"
         training_curves(history, paths["training"])
+    errors = wrong_test_lines(data, probs)
+    write_errors(rundir / "errors.csv", errors)
     title = f"colog run: {metrics.get('dataset') or 'logs'}, {metrics['task']} task, {metrics['protocol']} protocol"
     write_report(rundir / "report.html", title=title, metrics=metrics, config=config, plots=paths,
-                 notes=notes_for(metrics))
+                 notes=notes_for(metrics), errors=errors[:ERRORS_IN_REPORT], n_errors=len(errors))
