@@ -124,13 +124,17 @@ def test_existing_run_directory_is_not_overwritten(bgl_run, bundled, capsys):
     assert (out / "metrics.json").read_text() == before
 
 
-def test_collective_task_has_four_classes_and_excludes_the_line(bundled, cache, tmp_path):
+@pytest.mark.parametrize("bit_heads", [False, True])
+def test_collective_task_has_four_classes_and_excludes_the_line(bundled, cache, tmp_path, bit_heads):
     config = ExperimentConfig(paths=[str(bundled / "bgl")], dataset="bgl", task="collective", window="background:1",
-                              model=SMALL, train=replace(TrainConfig(), epochs=1, lr=1e-3, batch_size=64,
-                                                                          min_epoch_steps=0))
+                              model=replace(SMALL, bit_heads=bit_heads),
+                              train=replace(TrainConfig(), epochs=1, lr=1e-3, batch_size=64, min_epoch_steps=0))
     assert not config.includes_current
     metrics = train_run(config, tmp_path / "run", progress=False)
     assert metrics["classes"] == ["normal", "point", "collective", "both"]
     assert set(metrics["test"]["per_class"]) == set(metrics["classes"])
     saved = json.loads((tmp_path / "run" / "config.json").read_text())
     assert saved["task"] == "collective" and saved["window"] == "background:1"
+    assert json.loads((tmp_path / "run" / "model.json").read_text())["bit_heads"] is bit_heads
+    again = evaluate_run(tmp_path / "run", progress=False)  # the saved two-bit model loads and scores the same
+    assert again["test"]["macro_f1"] == pytest.approx(metrics["test"]["macro_f1"])

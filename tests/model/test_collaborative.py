@@ -49,6 +49,11 @@ def test_config_rejects_networks_that_cannot_be_built(bad, match):
         CoLogConfig(**bad)
 
 
+def test_bit_heads_need_four_classes():
+    with pytest.raises(ConfigError, match="4-class"):
+        build(bit_heads=True)
+
+
 def test_word_vectors_of_the_wrong_size_are_rejected():
     with pytest.raises(ConfigError, match=r"\(50, 7\)"):
         CoLog(CoLogConfig(**SMALL), torch.zeros(VOCAB, 7))
@@ -163,3 +168,22 @@ def test_blocks_compose_as_documented():
         torch.testing.assert_close(model(tokens, tmask, window, wmask), expected)
         with torch.enable_grad():
             torch.testing.assert_close(model(tokens, tmask, window, wmask).detach(), expected)
+
+
+def test_bit_heads_give_the_product_of_the_line_and_window_bits():
+    from colog.model.collaborative import classes_from_bits
+
+    bits = torch.tensor([[2.0, -1.0], [-3.0, 0.5]])
+    p_line, p_window = torch.sigmoid(bits).unbind(1)
+    expected = torch.stack([(1 - p_line) * (1 - p_window), p_line * (1 - p_window),  # normal, point
+                            (1 - p_line) * p_window, p_line * p_window], dim=1)  # collective, both
+    assert torch.allclose(classes_from_bits(bits).exp(), expected)
+    # cross-entropy on them is the two bits' binary cross-entropies: 'both' = line 1, window 1
+    loss = torch.nn.functional.cross_entropy(classes_from_bits(bits), torch.tensor([3, 0]))
+    bce = torch.nn.functional.binary_cross_entropy_with_logits(bits, torch.tensor([[1.0, 1.0], [0.0, 0.0]]),
+                                                               reduction="none").sum(1).mean()
+    assert torch.allclose(loss, bce)
+    model = build(n_classes=4, bit_heads=True).eval()
+    logits = model(*batch())
+    assert logits.shape == (4, 4) and model.classifier.out_features == 2
+    assert torch.allclose(logits.exp().sum(1), torch.ones(4))

@@ -37,6 +37,9 @@ def train(paths: list[Path] = PATHS, dataset: Optional[str] = DATASET, rule: Opt
           no_impressed: bool = typer.Option(False, "--no-impressed", help="Ablation: self-attention only."),
           no_mal: bool = typer.Option(False, "--no-mal", help="Ablation: no modality adaptation layer."),
           no_balancing_layer: bool = typer.Option(False, "--no-balancing-layer", help="Ablation: mean pooling."),
+          bit_heads: bool = typer.Option(False, "--bit-heads",
+                                         help="4-class task: the line's and the window's anomaly bits from two "
+                                              "heads (their product is the class distribution), not one softmax."),
           no_source_token: bool = typer.Option(False, "--no-source-token",
                                                help="Do not lead the tokens with the file type (the paper's input)."),
           out: Path = typer.Option(Path("runs/latest"), "--out", "-o", help="Run directory to create."),
@@ -51,11 +54,13 @@ def train(paths: list[Path] = PATHS, dataset: Optional[str] = DATASET, rule: Opt
 
     if no_semantic and no_sequence:
         raise typer.BadParameter("--no-semantic and --no-sequence together leave nothing to learn from")
+    if bit_heads and task != "collective":
+        raise typer.BadParameter("--bit-heads needs --task collective (the line's bit and the window's bit)")
     config = ExperimentConfig(
         paths=[str(Path(p).resolve()) for p in paths], dataset=dataset, format=fmt, rule=rule, year=year, task=task,
         window=window, balance=balance, source_token=not no_source_token, split=SplitConfig(protocol=protocol, seed=seed),
         model=replace(CoLogConfig(), semantic=not no_semantic, sequence=not no_sequence, impressed=not no_impressed,
-                      mal=not no_mal, balancing_layer=not no_balancing_layer),
+                      mal=not no_mal, balancing_layer=not no_balancing_layer, bit_heads=bit_heads),
         train=replace(TrainConfig(), epochs=epochs, batch_size=batch_size, lr=lr, seed=seed,
                       min_epoch_steps=min_epoch_steps))
     metrics = train_run(config, out, overwrite=overwrite)

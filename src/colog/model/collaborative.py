@@ -46,6 +46,7 @@ class CoLogConfig:
     impressed: bool = True  # False: impressed attention replaced by plain self-attention
     mal: bool = True  # modality adaptation layer between blocks
     balancing_layer: bool = True  # False: masked mean pooling per stream, summed, LayerNorm, classifier
+    bit_heads: bool = False  # 4-class task: the line's and the window's bit from two heads, not one 4-way softmax
 
     def __post_init__(self):
         if not (self.semantic or self.sequence):
@@ -72,6 +73,20 @@ class CoLogConfig:
         if unknown:
             raise ConfigError(f"unknown CoLogConfig keys {unknown}; valid: {', '.join(sorted(valid))}")
         return cls(**d)
+
+
+def classes_from_bits(bits: Tensor) -> Tensor:
+    """(B, 2) logits of the line's bit and the window's bit -> (B, 4) log-probabilities of normal, point,
+    collective, both (class = line + 2 * window).
+
+    They are normalised, so softmax returns them as probabilities and cross-entropy on them is the sum of the two
+    bits' binary cross-entropies: every line with the same text teaches its own bit, whatever its window holds,
+    where a 4-way softmax learns the line's bit once per window state.
+    """
+    on, off = F.logsigmoid(bits), F.logsigmoid(-bits)  # log p(bit = 1), log p(bit = 0)
+    line = torch.stack([off[:, 0], on[:, 0]], dim=1)  # (B, 2)
+    window = torch.stack([off[:, 1], on[:, 1]], dim=1)  # (B, 2)
+    return (window[:, :, None] + line[:, None, :]).flatten(1)  # (B, 4): index = line + 2 * window
 
 
 class CoLog(nn.Module):
@@ -101,7 +116,9 @@ class CoLog(nn.Module):
             nn.ModuleDict({s: ModalityAdaptation(c.hidden, c.max_len, c.dropout) for s in c.streams})
             for _ in range(n_mal))
         self.fuse = BalancingLayer(c.streams, c.hidden, c.latent) if c.balancing_layer else MeanFusion(c.hidden)
-        self.classifier = nn.Linear(self.fuse.out_dim, c.n_classes)
+        if c.bit_heads and c.n_classes != 4:  # checked here: the task sets n_classes after the config is made
+            raise ConfigError(f"bit_heads needs the 4-class (collective) task; this model has {c.n_classes} classes")
+        self.classifier = nn.Linear(self.fuse.out_dim, 2 if c.bit_heads else c.n_classes)
 
     def forward(self, tokens: Tensor, token_mask: Tensor, window: Tensor, window_mask: Tensor,
                 return_attention: bool = False) -> Tensor | tuple[Tensor, dict[str, Tensor]]:
@@ -111,8 +128,13 @@ class CoLog(nn.Module):
         The dict is empty when there is no cross-modal attention (`impressed=False` or one stream).
         """
         z, attn = self._encode(tokens, token_mask, window, window_mask, need_weights=return_attention)
-        logits = self.classifier(z)  # (B, n_classes)
+        logits = self.classify(z)
         return (logits, attn) if return_attention else logits
+
+    def classify(self, fused: Tensor) -> Tensor:
+        """The fused vector (B, latent) -> class logits (B, n_classes); log-probabilities with `bit_heads`."""
+        out = self.classifier(fused)  # (B, n_classes), or (B, 2) bits
+        return classes_from_bits(out) if self.config.bit_heads else out
 
     def encode(self, tokens: Tensor, token_mask: Tensor, window: Tensor, window_mask: Tensor) -> Tensor:
         """The vector the classifier reads: (B, latent), or (B, hidden) when `balancing_layer=False`."""

@@ -24,8 +24,8 @@ def predict(model: torch.nn.Module, inputs: ModelInputs, rows: np.ndarray, batch
     for lo in range(0, len(order), batch_size):
         at = order[lo:lo + batch_size]
         tokens, tmask, window, wmask = (torch.from_numpy(a) for a in inputs.batch(unique_rows[at]))
-        fused = model.encode(tokens, tmask, window, wmask)  # (B, latent): forward() is classifier(encode())
-        probs[at] = torch.softmax(model.classifier(fused).float(), dim=-1).numpy()
+        fused = model.encode(tokens, tmask, window, wmask)  # (B, latent): forward() is classify(encode())
+        probs[at] = torch.softmax(model.classify(fused).float(), dim=-1).numpy()
         if with_vectors:
             if vectors is None:
                 vectors = np.empty((len(unique_rows), fused.shape[1]), dtype=np.float32)
