@@ -27,8 +27,8 @@ def bgl_run(bundled, cache, tmp_path_factory):
 def test_run_directory_holds_everything(bgl_run):
     out, _ = bgl_run
     for name in ("config.json", "split.parquet", "vocab.json", "word2vec.safetensors", "model.safetensors",
-                 "model.json", "metrics.json", "history.json", "templates.json", "report.html", "errors.csv", "plots/confusion.png",
-                 "plots/roc_pr.png", "plots/pca.png", "plots/training.png"):
+                 "model.json", "metrics.json", "history.json", "templates.json", "report.html", "errors.csv",
+                 "plots/confusion.png", "plots/roc_pr.png", "plots/pca.png", "plots/training.png"):
         assert (out / name).is_file(), name
     assert not list(out.parent.glob(".bgl.*"))  # no staging directory left behind
     split = pq.read_table(out / "split.parquet").to_pydict()

@@ -75,7 +75,8 @@ def test_unseen_mask():
 def test_tomek_removes_majority_side_of_links_on_training_rows_only():
     vectors = np.array([[0.0], [0.1], [5.0], [5.02], [10.0], [5.01]], dtype=np.float32)
     # training rows 0-13: message 0 normal ten times, 2 normal once, 1, 3, 4 anomalous once each; row 14
-    # (message 5, which would sit between 2 and 3) is not passed in. By distinct pairs the anomalies are the majority (3 to 2), by lines the minority (3 to 11).
+    # (message 5, which would sit between 2 and 3) is not passed in. By distinct pairs the anomalies are the
+    # majority (3 to 2), by lines the minority (3 to 11).
     message_ids = np.array([0] * 10 + [2, 1, 3, 4, 5])
     labels = np.array([0] * 10 + [0, 1, 1, 1, 0])
     train = np.arange(14)

@@ -33,15 +33,15 @@ ERROR_COLUMNS = ("file", "line", "label", "predicted", "confidence", "anomaly_sc
 ERRORS_IN_REPORT = 50
 
 
-def wrong_test_lines(data: Prepared, probs: np.ndarray) -> list[dict]:
+def wrong_test_lines(data: Prepared, probs: np.ndarray, unseen_at: np.ndarray) -> list[dict]:
     """Every test line the model got wrong, the most confident mistakes first: that is where label noise and
-    lines the rule labels inconsistently show up."""
+    lines the rule labels inconsistently show up. `unseen_at`: positions within the test split, as `data.unseen()`."""
     test = data.rows(2)
     truth, predicted = data.labels[test], probs.argmax(1)
     wrong = np.nonzero(predicted != truth)[0]
     wrong = wrong[np.argsort(-probs[wrong, predicted[wrong]], kind="stable")]
     unseen = np.zeros(len(test), dtype=bool)
-    unseen[data.unseen()[0]] = True
+    unseen[unseen_at] = True
     rows = data.table.select(["file", "line", "message"]).take(test[wrong]).to_pylist()
     return [{"file": r["file"], "line": r["line"], "label": data.class_names[truth[i]],
              "predicted": data.class_names[predicted[i]], "confidence": round(float(probs[i, predicted[i]]), 6),
@@ -57,13 +57,13 @@ def write_errors(path: Path, errors: list[dict]) -> None:
         writer.writerows(errors)
 
 
-def write_outputs(rundir: Path, data: Prepared, metrics: dict, scored: tuple[np.ndarray, np.ndarray], config: dict,
-                  history: list[dict]) -> None:
-    """Plots, errors.csv and report from the test split's (probabilities, fused vectors), as `_evaluate` scored
-    them."""
+def write_outputs(rundir: Path, data: Prepared, metrics: dict, scored: tuple[np.ndarray, np.ndarray, np.ndarray],
+                  config: dict, history: list[dict]) -> None:
+    """Plots, errors.csv and report from the test split's (probabilities, fused vectors, unseen positions), as
+    `_evaluate` scored them."""
     plots = rundir / "plots"
     plots.mkdir(exist_ok=True)
-    probs, vectors = scored
+    probs, vectors, unseen = scored
     test = data.rows(2)
     truth = data.labels[test]
     paths = {"confusion": plots / "confusion.png", "roc_pr": plots / "roc_pr.png", "pca": plots / "pca.png"}
@@ -73,7 +73,7 @@ def write_outputs(rundir: Path, data: Prepared, metrics: dict, scored: tuple[np.
     if history:
         paths["training"] = plots / "training.png"
         training_curves(history, paths["training"])
-    errors = wrong_test_lines(data, probs)
+    errors = wrong_test_lines(data, probs, unseen)
     write_errors(rundir / "errors.csv", errors)
     title = f"colog run: {metrics.get('dataset') or 'logs'}, {metrics['task']} task, {metrics['protocol']} protocol"
     write_report(rundir / "report.html", title=title, metrics=metrics, config=config, plots=paths,

@@ -48,7 +48,7 @@ def train_run(config: ExperimentConfig, out: Path, overwrite: bool = False, prog
         train_rows = balanced_train_rows(data, inputs, config)
         model, history = fit_model(data, inputs, word_vectors, train_rows, config, progress)
         model_config = model.config
-        metrics, vectors = _evaluate(model, data, inputs, config)
+        metrics, scored = _evaluate(model, data, inputs, config)
         seconds = max(history.train_seconds, 1e-9)
         metrics.update(n_train_balanced=len(train_rows), train_seconds=history.train_seconds,
                        # training lines covered per second (each pass covers every balanced training line)
@@ -56,7 +56,7 @@ def train_run(config: ExperimentConfig, out: Path, overwrite: bool = False, prog
                        train_distinct_inputs_per_second=history.lines_seen / seconds,
                        best_epoch=history.best_epoch, epochs=len(history.epochs))
         _save(tmp, config, data, vocab, word_vectors, model, model_config, metrics, history.epochs)
-        write_outputs(tmp, data, metrics, vectors, config.to_dict(), history.epochs)
+        write_outputs(tmp, data, metrics, scored, config.to_dict(), history.epochs)
     return metrics
 
 
@@ -105,19 +105,20 @@ def load_model_inputs(rundir: Path, progress: bool = True) -> tuple[CoLog, Prepa
 def evaluate_run(rundir: Path, progress: bool = True) -> dict:
     """Measure a saved run again on its recorded test split; rewrites metrics.json, plots and report."""
     model, data, inputs, config = load_model_inputs(rundir, progress)
-    measured, vectors = _evaluate(model, data, inputs, config)
+    measured, scored = _evaluate(model, data, inputs, config)
     metrics = read_json(rundir / "metrics.json", "metrics") | measured
     write_json(metrics, rundir / "metrics.json")
     if not (rundir / "templates.json").is_file():  # runs made before detection existed
         write_templates(rundir, data)
     history = read_json(rundir / "history.json", "history") if (rundir / "history.json").is_file() else []
-    write_outputs(rundir, data, metrics, vectors, config.to_dict(), history)
+    write_outputs(rundir, data, metrics, scored, config.to_dict(), history)
     return metrics
 
 
 def _evaluate(model: CoLog, data: Prepared, inputs: ModelInputs, config: ExperimentConfig
-              ) -> tuple[dict, tuple[np.ndarray, np.ndarray]]:
-    """The metrics of the test split, and its (probabilities, fused vectors) for the plots."""
+              ) -> tuple[dict, tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """The metrics of the test split, and its (probabilities, fused vectors, positions of unseen lines) for the
+    plots and errors.csv."""
     test = data.rows(2)
     start = time.perf_counter()
     probs, vectors = predict(model, inputs, test, with_vectors=True)
@@ -139,7 +140,7 @@ def _evaluate(model: CoLog, data: Prepared, inputs: ModelInputs, config: Experim
         "test_unseen": (classification_metrics(data.labels[test][unseen], predicted[unseen], data.class_names)
                         if len(unseen) else None),
     }
-    return out, (probs, vectors)
+    return out, (probs, vectors, unseen)
 
 
 def _save(rundir: Path, config: ExperimentConfig, data: Prepared, vocab: Vocabulary, word_vectors: np.ndarray,
