@@ -3,7 +3,7 @@ import torch
 
 from colog.errors import CologError
 from colog.model import CoLog, CoLogConfig, ConfigError
-from colog.model.collaborative import OTHER
+from colog.model.collaborative import OTHER, classes_from_bits
 
 SMALL = dict(word_dim=16, seq_dim=24, hidden=32, heads=2, ffn=64, latent=40, max_len=12)
 VOCAB = 50
@@ -171,8 +171,6 @@ def test_blocks_compose_as_documented():
 
 
 def test_bit_heads_give_the_product_of_the_line_and_window_bits():
-    from colog.model.collaborative import classes_from_bits
-
     bits = torch.tensor([[2.0, -1.0], [-3.0, 0.5]])
     p_line, p_window = torch.sigmoid(bits).unbind(1)
     expected = torch.stack([(1 - p_line) * (1 - p_window), p_line * (1 - p_window),  # normal, point
