@@ -1,12 +1,16 @@
 """Training throughput at the paper's defaults: colog's data path next to the reference code's way.
 
-    python benchmarks/train_throughput.py [PATH --dataset NAME] [--steps 40]
+    python benchmarks/train_throughput.py [PATH --dataset NAME] [--steps 40] [--ceiling]
 
 Both use the same network (T=2, 4 heads, d=256, FFN 2048, batch 32, Adam) on the same training
 split. colog: dynamic padding, window vectors gathered by message id per batch, one step per
 distinct (input, label). Reference way (NasirzadehMoh/CoLog): tokens and windows padded to 60
 rows, every line's window vectors copied per line, every line trained. Lines/s counts training
 lines covered per second of an epoch.
+
+`--ceiling` adds where the speed stops on this CPU: fp32 and bf16 matrix products at the FFN's shape,
+the network trained in fp32 and wholly in bf16 on the same batches (an upper bound for any
+mixed-precision scheme: no casts, no fp32 master weights), and a profile of an fp32 step.
 """
 
 from __future__ import annotations
@@ -19,12 +23,15 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from torch.profiler import ProfilerActivity, profile
 
 from colog.experiment import ExperimentConfig
 from colog.experiment.prepare import balanced_train_rows, build_inputs, fit_features, load_data
 from colog.features.tokens import train_word2vec
 from colog.model import CoLog, CoLogConfig
 from colog.training import TrainConfig, Trainer
+
+MATMULS = ("aten::mm", "aten::addmm", "aten::bmm")
 
 
 def reference_batch(inputs, rows: np.ndarray, width: int = 60):
@@ -43,11 +50,76 @@ def reference_batch(inputs, rows: np.ndarray, width: int = 60):
     return tokens, tmask, window, wmask
 
 
+def matmul_gflops(dtype: torch.dtype, rows: int = 240, n: int = 200) -> float:
+    """(rows, 256) @ (256, 2048): the FFN's first product for a batch of 32 lines of ~7 tokens."""
+    a, w = torch.randn(rows, 256, dtype=dtype), torch.randn(256, 2048, dtype=dtype)
+    for _ in range(5):
+        a @ w
+    start = time.perf_counter()
+    for _ in range(n):
+        a @ w
+    return 2 * rows * 256 * 2048 * n / (time.perf_counter() - start) / 1e9
+
+
+def stepper(vectors: torch.Tensor, inputs, labels: torch.Tensor, dtype: torch.dtype):
+    """A function that trains one batch of rows, the whole network in `dtype`."""
+    model = CoLog(CoLogConfig(), vectors).to(dtype).train()
+    opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=5e-5, betas=(0.9, 0.98))
+
+    def step(rows: np.ndarray) -> None:
+        tokens, tmask, window, wmask = (torch.from_numpy(a) for a in inputs.batch(rows))
+        logits = model(tokens, tmask, window.to(dtype), wmask).float()
+        loss = torch.nn.functional.cross_entropy(logits, labels[rows])
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+    return step
+
+
+def items_per_second(step, batches: list[np.ndarray]) -> float:
+    for rows in batches[:10]:  # warm-up
+        step(rows)
+    start = time.perf_counter()
+    for rows in batches[10:]:
+        step(rows)
+    return sum(len(b) for b in batches[10:]) / (time.perf_counter() - start)
+
+
+def ceiling(inputs, train: np.ndarray, vectors: torch.Tensor, labels: torch.Tensor, steps: int = 60) -> None:
+    """Prints the matmul rates, fp32 against bf16 training, and an fp32 step's profile (see the module doc)."""
+    trainer, rng = Trainer(TrainConfig()), np.random.default_rng(0)
+    items = trainer._items(inputs, labels.numpy(), train)  # the batches `Trainer.fit` steps on
+    batches = trainer._batches(rng.permutation(items), inputs, rng)
+    batches = (batches * (1 + (steps + 10) // len(batches)))[:steps + 10]
+    print(f"matmul (240, 256) @ (256, 2048): fp32 {matmul_gflops(torch.float32):.0f} GFLOP/s, "
+          f"bf16 {matmul_gflops(torch.bfloat16):.0f} GFLOP/s")
+    rates = {}
+    for name, dtype in (("fp32", torch.float32), ("bf16", torch.bfloat16), ("fp32 again", torch.float32)):
+        torch.manual_seed(0)
+        rates[name] = items_per_second(stepper(vectors, inputs, labels, dtype), batches)
+        print(f"training, whole network in {name}: {rates[name]:.0f} distinct inputs/s")
+    print(f"bf16 / fp32 (mean of the two fp32 runs): "
+          f"{2 * rates['bf16'] / (rates['fp32'] + rates['fp32 again']):.2f}x")
+    step = stepper(vectors, inputs, labels, torch.float32)
+    for rows in batches[:10]:
+        step(rows)
+    profiled = batches[10:30]
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        for rows in profiled:
+            step(rows)
+    events = prof.key_averages()
+    total = sum(e.self_cpu_time_total for e in events)
+    matmul = sum(e.self_cpu_time_total for e in events if e.key in MATMULS)
+    print(f"fp32 step: {sum(e.count for e in events) / len(profiled):,.0f} operator calls, "
+          f"{total / len(profiled) / 1e3:.0f} ms, {matmul / total:.0%} of it in matrix products")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("path", nargs="?", default=str(Path(str(resources.files("colog") / "data" / "casper"))))
     ap.add_argument("--dataset", default="casper")
     ap.add_argument("--steps", type=int, default=40, help="steps timed for the reference way")
+    ap.add_argument("--ceiling", action="store_true", help="also print where the speed stops (module doc)")
     args = ap.parse_args()
     torch.set_num_threads(2)
     config = ExperimentConfig(paths=[args.path], dataset=args.dataset, year=2008)
@@ -88,6 +160,8 @@ def main() -> int:
     print(f"| reference way (padded to 60, per-line copies, every line) | {reference:,.0f} | "
           f"{per_line_mb:,.0f} MB if materialised |")
     print(f"speed-up: {ours / reference:.1f}x; peak RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+    if args.ceiling:
+        ceiling(inputs, train, vectors, labels)
     return 0
 
 

@@ -107,6 +107,7 @@ def test_evaluate_rejects_an_incomplete_run_directory(bgl_run, tmp_path, capsys)
     (["--rule", "level:NOPE"], "one class only"),
     (["--task", "both"], "unknown task"),
     (["--balance", "smote"], "unknown balancing method"),
+    (["--bit-heads"], "bit_heads (--bit-heads) needs the collective task"),
 ])
 def test_train_bad_input(bundled, tmp_path, capsys, cache, argv, message):
     out = tmp_path / "run"

@@ -54,8 +54,6 @@ def train(paths: list[Path] = PATHS, dataset: Optional[str] = DATASET, rule: Opt
 
     if no_semantic and no_sequence:
         raise typer.BadParameter("--no-semantic and --no-sequence together leave nothing to learn from")
-    if bit_heads and task != "collective":
-        raise typer.BadParameter("--bit-heads needs --task collective (the line's bit and the window's bit)")
     config = ExperimentConfig(
         paths=[str(Path(p).resolve()) for p in paths], dataset=dataset, format=fmt, rule=rule, year=year, task=task,
         window=window, balance=balance, source_token=not no_source_token, split=SplitConfig(protocol=protocol, seed=seed),

@@ -38,6 +38,9 @@ class ExperimentConfig:
             raise CologError(f"unknown task {self.task!r}; valid: {', '.join(TASKS)}")
         if self.balance not in METHODS:
             raise CologError(f"unknown balancing method {self.balance!r}; valid: {', '.join(METHODS)}")
+        if self.model.bit_heads and self.task != "collective":
+            raise CologError(f"bit_heads (--bit-heads) needs the collective task (the line's bit and the window's "
+                             f"bit); this run's task is {self.task!r}")
         spec = self.window_spec  # validates the window text
         rows = spec.size * (2 if spec.kind == "context" else 1) + 1
         if rows > self.model.max_len:
