@@ -61,13 +61,14 @@ def matmul_gflops(dtype: torch.dtype, rows: int = 240, n: int = 200) -> float:
     return 2 * rows * 256 * 2048 * n / (time.perf_counter() - start) / 1e9
 
 
-def stepper(vectors: torch.Tensor, inputs, labels: torch.Tensor, dtype: torch.dtype):
-    """A function that trains one batch of rows, the whole network in `dtype`."""
+def stepper(vectors: torch.Tensor, batch, labels: torch.Tensor, dtype: torch.dtype = torch.float32):
+    """A function that trains one batch of rows, the whole network in `dtype`; `batch(rows)` gives the four
+    input arrays (colog's `ModelInputs.batch`, or `reference_batch`)."""
     model = CoLog(CoLogConfig(), vectors).to(dtype).train()
     opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=5e-5, betas=(0.9, 0.98))
 
     def step(rows: np.ndarray) -> None:
-        tokens, tmask, window, wmask = (torch.from_numpy(a) for a in inputs.batch(rows))
+        tokens, tmask, window, wmask = (torch.from_numpy(a) for a in batch(rows))
         logits = model(tokens, tmask, window.to(dtype), wmask).float()
         loss = torch.nn.functional.cross_entropy(logits, labels[rows])
         opt.zero_grad(set_to_none=True)
@@ -96,11 +97,11 @@ def ceiling(inputs, train: np.ndarray, vectors: torch.Tensor, labels: torch.Tens
     rates = {}
     for name, dtype in (("fp32", torch.float32), ("bf16", torch.bfloat16), ("fp32 again", torch.float32)):
         torch.manual_seed(0)
-        rates[name] = items_per_second(stepper(vectors, inputs, labels, dtype), batches)
+        rates[name] = items_per_second(stepper(vectors, inputs.batch, labels, dtype), batches)
         print(f"training, whole network in {name}: {rates[name]:.0f} distinct inputs/s")
     print(f"bf16 / fp32 (mean of the two fp32 runs): "
           f"{2 * rates['bf16'] / (rates['fp32'] + rates['fp32 again']):.2f}x")
-    step = stepper(vectors, inputs, labels, torch.float32)
+    step = stepper(vectors, inputs.batch, labels)
     for rows in batches[:10]:
         step(rows)
     profiled = batches[10:30]
@@ -136,19 +137,11 @@ def main() -> int:
     ours = history.passes * len(train) / history.train_seconds
     distinct = history.lines_seen // history.passes  # per pass
 
-    model = CoLog(CoLogConfig(), vectors)
-    opt = torch.optim.Adam([p for p in model.parameters() if p.requires_grad], lr=5e-5, betas=(0.9, 0.98))
-    rng = np.random.default_rng(0)
-    order = rng.permutation(train)
-    model.train()
+    step = stepper(vectors, lambda rows: reference_batch(inputs, rows), labels)
+    order = np.random.default_rng(0).permutation(train)
     start = time.perf_counter()
-    for step in range(args.steps):
-        rows = order[step * 32:(step + 1) * 32]
-        batch = [torch.from_numpy(a) for a in reference_batch(inputs, rows)]
-        loss = torch.nn.functional.cross_entropy(model(*batch), labels[rows])
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
+    for i in range(args.steps):
+        step(order[i * 32:(i + 1) * 32])
     reference = args.steps * 32 / (time.perf_counter() - start)
     per_line_mb = 60 * inputs.vectors.shape[1] * 4 * len(train) / 2**20
     print(f"dataset {args.dataset}: {len(train):,} training lines, {distinct:,} distinct inputs, "
