@@ -89,8 +89,8 @@ def items_per_second(step, batches: list[np.ndarray]) -> float:
 def ceiling(inputs, train: np.ndarray, vectors: torch.Tensor, labels: torch.Tensor, steps: int = 60) -> None:
     """Prints the matmul rates, fp32 against bf16 training, and an fp32 step's profile (see the module doc)."""
     trainer, rng = Trainer(TrainConfig()), np.random.default_rng(0)
-    items = trainer._items(inputs, labels.numpy(), train)  # the batches `Trainer.fit` steps on
-    batches = trainer._batches(rng.permutation(items), inputs, rng)
+    items = trainer.items(inputs, labels.numpy(), train)  # the batches `Trainer.fit` steps on
+    batches = trainer.batches(rng.permutation(items), inputs, rng)
     batches = (batches * (1 + (steps + 10) // len(batches)))[:steps + 10]
     print(f"matmul (240, 256) @ (256, 2048): fp32 {matmul_gflops(torch.float32):.0f} GFLOP/s, "
           f"bf16 {matmul_gflops(torch.bfloat16):.0f} GFLOP/s")

@@ -62,3 +62,23 @@ def test_the_cli_default_is_the_config_default():
     from colog.cli.train import MIN_EPOCH_STEPS
 
     assert MIN_EPOCH_STEPS.default == TrainConfig().min_epoch_steps
+
+
+def test_items_keep_one_row_per_distinct_input_and_label():
+    # rows 0-3 share message 0 and the window [message 1]; row 3's label differs; rows 4, 5 have their own windows
+    words = [["a"], ["b", "c"]]
+    inputs = ModelInputs(TokenTable.build(words, Vocabulary.fit(words)), np.zeros((2, 4), np.float32),
+                         np.array([0, 0, 0, 0, 1, 1]), np.array([[4], [4], [4], [4], [0], [-1]]))
+    labels = np.array([0, 0, 0, 1, 0, 0])
+    assert Trainer(TrainConfig()).items(inputs, labels, np.arange(6)).tolist() == [0, 3, 4, 5]
+    assert Trainer(TrainConfig(dedup=False)).items(inputs, labels, np.arange(6)).tolist() == list(range(6))
+
+
+def test_batches_cover_every_row_once_and_group_similar_lengths():
+    words = [["w"] * (1 + i % 7) for i in range(100)]  # lengths 1..7, interleaved
+    inputs = ModelInputs(TokenTable.build(words, Vocabulary.fit(words)), np.zeros((100, 4), np.float32),
+                         np.arange(100), np.arange(100)[:, None])
+    batches = Trainer(TrainConfig(batch_size=10)).batches(np.arange(100), inputs, np.random.default_rng(0))
+    assert sorted(np.concatenate(batches).tolist()) == list(range(100))
+    lengths = inputs.tokens.lengths()
+    assert sum(int(np.ptp(lengths[b])) for b in batches) <= 6  # one sorted pool: 6 length steps in all

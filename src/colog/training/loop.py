@@ -76,7 +76,7 @@ class Trainer:
         torch.set_num_threads(cfg.threads)
         torch.manual_seed(cfg.seed)
         rng = np.random.default_rng(cfg.seed)
-        items = self._items(inputs, labels, train_rows)
+        items = self.items(inputs, labels, train_rows)
         steps_a_pass = max(1, -(-len(items) // cfg.batch_size))
         passes = max(1, -(-cfg.min_epoch_steps // steps_a_pass))  # ceil(min steps / steps a pass)
         params = [p for p in model.parameters() if p.requires_grad]
@@ -86,7 +86,7 @@ class Trainer:
         lr, decays, since_best, step = cfg.lr, 0, 0, 0
         for epoch in range(1, cfg.epochs + 1):
             model.train()
-            batches = [b for _ in range(passes) for b in self._batches(rng.permutation(items), inputs, rng)]
+            batches = [b for _ in range(passes) for b in self.batches(rng.permutation(items), inputs, rng)]
             start, total = time.perf_counter(), 0.0
             for rows in progress_bar(batches, desc=f"epoch {epoch}", unit="batch", enabled=self.progress):
                 tokens, tmask, window, wmask = (torch.from_numpy(a) for a in inputs.batch(rows))
@@ -126,7 +126,7 @@ class Trainer:
         model.load_state_dict(best_state)
         return history
 
-    def _batches(self, order: np.ndarray, inputs: ModelInputs, rng: np.random.Generator) -> list[np.ndarray]:
+    def batches(self, order: np.ndarray, inputs: ModelInputs, rng: np.random.Generator) -> list[np.ndarray]:
         """Batches of similar message length (less padding for the LSTM), in random order.
 
         Within each pool of 50 batches the rows are sorted by token count; the batches are then shuffled.
@@ -140,7 +140,7 @@ class Trainer:
             batches += [chunk[i:i + size] for i in range(0, len(chunk), size)]
         return [batches[i] for i in rng.permutation(len(batches))]
 
-    def _items(self, inputs: ModelInputs, labels: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    def items(self, inputs: ModelInputs, labels: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """Training rows, or one representative per distinct (input, label) when deduplicating."""
         if not self.config.dedup:
             return rows
