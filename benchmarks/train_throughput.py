@@ -3,10 +3,10 @@
     python benchmarks/train_throughput.py [PATH --dataset NAME] [--steps 40] [--ceiling]
 
 Both use the same network (T=2, 4 heads, d=256, FFN 2048, batch 32) and the fused Adam `Trainer.fit`
-builds, on the same training split. colog: dynamic padding, window vectors gathered by message id per batch, one step per
-distinct (input, label). Reference way (NasirzadehMoh/CoLog): tokens and windows padded to 60
-rows, every line's window vectors copied per line, every line trained. Lines/s counts training
-lines covered per second of an epoch.
+builds, on the same training split. colog: dynamic padding, window vectors gathered by message id per
+batch, one step per distinct (input, label). Reference way (NasirzadehMoh/CoLog): tokens and windows
+padded to 60 rows, every line's window vectors copied per line, every line trained. Lines/s counts
+training lines covered per second of an epoch.
 
 `--ceiling` adds where the speed stops on this CPU: fp32 and bf16 matrix products at the FFN's shape,
 the network trained in fp32 and wholly in bf16 on the same batches (an upper bound for any
