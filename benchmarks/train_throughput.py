@@ -64,9 +64,8 @@ def matmul_gflops(dtype: torch.dtype, rows: int = 240, n: int = 200) -> float:
 def stepper(vectors: torch.Tensor, batch, labels: torch.Tensor, dtype: torch.dtype = torch.float32):
     """A function that trains one batch of rows, the whole network in `dtype`; `batch(rows)` gives the four
     input arrays (colog's `ModelInputs.batch`, or `reference_batch`)."""
-    model, cfg = CoLog(CoLogConfig(), vectors).to(dtype).train(), TrainConfig()
-    params = [p for p in model.parameters() if p.requires_grad]
-    opt = torch.optim.Adam(params, lr=cfg.lr, betas=cfg.betas, fused=True)  # the optimizer `Trainer.fit` builds
+    model = CoLog(CoLogConfig(), vectors).to(dtype).train()
+    opt = Trainer(TrainConfig()).optimizer(model)  # the optimizer `Trainer.fit` builds
 
     def step(rows: np.ndarray) -> None:
         tokens, tmask, window, wmask = (torch.from_numpy(a) for a in batch(rows))
