@@ -7,6 +7,14 @@ from colog.cli.main import main
     (["detect", "x", "--model", "y"], "No such option: --model"),
     (["train"], "Missing argument 'paths'"),
     (["train", "x", "--epochs", "abc"], "Invalid value for '--epochs'"),
+    (["serve", "x", "--port", "99999"], "Invalid value for '--port'"),
+    (["serve", "x", "--max-body-bytes", "0"], "Invalid value for '--max-body-bytes'"),
+    (["watch", "x", "y", "--interval", "-1"], "Invalid value for '--interval'"),
+    (["detect", "x", "y", "--max-line-bytes", "0"], "Invalid value for '--max-line-bytes'"),
+    (["detect", "x", "y", "--ray", "--workers", "0"], "Invalid value for '--workers'"),
+    (["tune", "x", "--out", "t", "--num-samples", "0"], "Invalid value for '--num-samples'"),
+    (["tune", "x", "--out", "t", "--cpus-per-trial", "0"], "Invalid value for '--cpus-per-trial'"),
+    (["tune", "x", "--out", "t", "--best-epochs", "0"], "Invalid value for '--best-epochs'"),
 ])
 def test_usage_errors_exit_2_with_the_reason_not_an_internal_error(capsys, argv, reason):
     code = main(argv)
@@ -18,3 +26,11 @@ def test_no_arguments_prints_help_and_exits_2(capsys):
     code = main([])
     out, err = capsys.readouterr()
     assert code == 2 and "Usage" in out + err and "internal error" not in err
+
+
+def test_demo_with_a_bad_flag_stops_before_writing_anything(capsys, tmp_path):
+    out = tmp_path / "demo"
+    code = main(["demo", "--epochs", "0", "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2 and "training epochs=0" in err and "internal error" not in err
+    assert not out.exists()

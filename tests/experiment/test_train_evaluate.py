@@ -108,6 +108,11 @@ def test_evaluate_rejects_an_incomplete_run_directory(bgl_run, tmp_path, capsys)
     (["--task", "both"], "unknown task"),
     (["--balance", "smote"], "unknown balancing method"),
     (["--bit-heads"], "bit_heads (--bit-heads) needs the collective task"),
+    (["--epochs", "0"], "training epochs=0; expected an integer >= 1"),  # would save an untrained model as a run
+    (["--seed", "-1"], "split seed=-1; expected an integer >= 0"),
+    (["--batch-size", "0"], "training batch_size=0"),
+    (["--lr", "-1"], "training lr=-1.0"),
+    (["--min-epoch-steps", "-3"], "training min_epoch_steps=-3"),
 ])
 def test_train_bad_input(bundled, tmp_path, capsys, cache, argv, message):
     out = tmp_path / "run"

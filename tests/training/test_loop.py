@@ -1,8 +1,12 @@
 """The training loop on a tiny stand-in network: passes per epoch, steps, and what the epoch records say."""
 
+import re
+
 import numpy as np
+import pytest
 from torch import nn
 
+from colog.errors import CologError
 from colog.features.inputs import ModelInputs
 from colog.features.tokens import TokenTable, Vocabulary
 from colog.training import TrainConfig, Trainer
@@ -82,3 +86,14 @@ def test_batches_cover_every_row_once_and_group_similar_lengths():
     assert sorted(np.concatenate(batches).tolist()) == list(range(100))
     lengths = inputs.tokens.lengths()
     assert sum(int(np.ptp(lengths[b])) for b in batches) <= 6  # one sorted pool: 6 length steps in all
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"epochs": 0}, "epochs=0"), ({"batch_size": 0}, "batch_size=0"), ({"seed": -1}, "seed=-1"),
+    ({"epochs": 2.5}, "epochs=2.5"), ({"lr": 0.0}, "lr=0.0"), ({"lr_decay": 1.5}, "lr_decay=1.5"),
+    ({"betas": (0.9, 1.0)}, "betas=(0.9, 1.0)"), ({"threads": 0}, "threads=0"),
+])
+def test_a_config_that_cannot_train_is_refused(change, message):
+    with pytest.raises(CologError, match=re.escape(message)):
+        TrainConfig(**change)
+    TrainConfig(**{k: v for k, v in TrainConfig().to_dict().items()})  # the defaults pass

@@ -31,8 +31,11 @@ def demo(out: Path = typer.Option(Path("runs/demo"), "--out", help="Where the de
     from colog.experiment import ExperimentConfig, train_run
     from colog.training import TrainConfig
 
-    out.mkdir(parents=True, exist_ok=True)
     root = Path(str(resources.files("colog") / "data"))
+    # built first, so a bad flag stops the demo before any work
+    config = ExperimentConfig(paths=[str(root / "casper")], dataset="casper", year=2008,
+                              train=replace(TrainConfig(), epochs=epochs, min_epoch_steps=min_epoch_steps))
+    out.mkdir(parents=True, exist_ok=True)
     report = {}
     for name, dataset, folder, year in BUNDLED:
         table, summary, _ = load_labeled([root / folder], dataset, year=year, window=WindowSpec("background", 1))
@@ -47,8 +50,6 @@ def demo(out: Path = typer.Option(Path("runs/demo"), "--out", help="Where the de
 
     typer.echo("\n== train CoLog on casper (paper protocol, context:1 window, Tomek links)")
     run = out / "casper-run"
-    config = ExperimentConfig(paths=[str(root / "casper")], dataset="casper", year=2008,
-                              train=replace(TrainConfig(), epochs=epochs, min_epoch_steps=min_epoch_steps))
     metrics = train_run(config, run, overwrite=True)
     show_metrics(metrics, run)
     _detect_examples(run, root / "casper" / "auth.log")

@@ -15,7 +15,7 @@ logger = logging.getLogger("colog.detect")
 RUNDIR = typer.Argument(..., help="A run directory written by `colog train` (or `colog demo`).")
 THRESHOLD = typer.Option(0.5, "--threshold", help="Flag a line when P(anomalous) is at least this.")
 EXPLAIN = typer.Option(False, "--explain", help="Add the neighbouring lines and words the model attended to most.")
-MAX_LINE = typer.Option(1 << 20, "--max-line-bytes", help="Longer lines get class 'unparsed'.")
+MAX_LINE = typer.Option(1 << 20, "--max-line-bytes", min=1, help="Longer lines get class 'unparsed'.")
 PRECISION = typer.Option("fp32", "--precision",
                          help="fp32 (the scores `colog evaluate` gives), int8 (the network's matrix products in int8: "
                               "faster on CPUs; probabilities within ~0.01) or bf16 (autocast; pays only on CPUs with "
@@ -55,7 +55,7 @@ def detect(rundir: Path = RUNDIR,
            use_ray: bool = typer.Option(False, "--ray", help="Spread the files over Ray workers; -o names a "
                                                               "directory of JSONL shards, one per file."),
            address: Optional[str] = typer.Option(None, "--address", help="With --ray: join this cluster."),
-           workers: int = typer.Option(2, "--workers", help="With --ray: detector actors (one CPU each).")) -> None:
+           workers: int = typer.Option(2, "--workers", min=1, help="With --ray: detector actors (one CPU each).")) -> None:
     """One verdict per input line, in input order: file, line, label, class, probability, template_id."""
     from colog.detection import Detector
     from colog.detection.output import format_of, verdict_writer
@@ -122,7 +122,7 @@ def watch(rundir: Path = RUNDIR,
                                                        "token, e.g. auth.log)."),
           out: Optional[Path] = typer.Option(None, "--output", "-o", help="Append verdicts here (.jsonl or .csv) "
                                                                            "instead of standard output."),
-          interval: float = typer.Option(0.01, "--interval", help="Seconds between polls of a quiet file."),
+          interval: float = typer.Option(0.01, "--interval", min=0.0, help="Seconds between polls of a quiet file."),
           threshold: float = THRESHOLD, explain: bool = EXPLAIN, precision: str = PRECISION) -> None:
     """Follow a growing log (rotation- and truncation-safe) or standard input; verdicts as lines arrive."""
     from colog.detection import Detector
@@ -151,8 +151,8 @@ def _interrupt(signum, frame) -> None:
 
 def serve(rundir: Path = RUNDIR,
           host: str = typer.Option("127.0.0.1", "--host", help="Address to bind (0.0.0.0 exposes the service)."),
-          port: int = typer.Option(8000, "--port"),
-          max_body_bytes: int = typer.Option(8 << 20, "--max-body-bytes", help="Larger requests get HTTP 413."),
+          port: int = typer.Option(8000, "--port", min=0, max=65535),
+          max_body_bytes: int = typer.Option(8 << 20, "--max-body-bytes", min=1, help="Larger requests get HTTP 413."),
           precision: str = PRECISION) -> None:
     """HTTP service: POST /v1/detect, GET /healthz, GET /v1/model; OpenAPI docs at /docs."""
     from colog.detection import Detector

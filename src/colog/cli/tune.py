@@ -20,11 +20,11 @@ def tune(paths: list[Path] = PATHS, dataset: Optional[str] = DATASET, rule: Opti
          grid: str = typer.Option("small", help="paper (layers 2/4/6 x heads 2/4/8 x hidden 256/512/768, 4 samples: "
                                                 "108 trials), small (4 trials, minutes on 2 cores), or your own: "
                                                 "'layers=1,2 heads=2,4 hidden=64,128 samples=1'."),
-         num_samples: Optional[int] = typer.Option(None, "--num-samples", help="Samples per grid point."),
-         epochs: int = typer.Option(5, help="Epoch limit of each trial (ASHA stops weak ones sooner)."),
-         best_epochs: int = typer.Option(20, "--best-epochs", help="Epoch limit when training the best config."),
+         num_samples: Optional[int] = typer.Option(None, "--num-samples", min=1, help="Samples per grid point."),
+         epochs: int = typer.Option(5, min=1, help="Epoch limit of each trial (ASHA stops weak ones sooner)."),
+         best_epochs: int = typer.Option(20, "--best-epochs", min=1, help="Epoch limit when training the best config."),
          min_epoch_steps: int = MIN_EPOCH_STEPS,
-         cpus_per_trial: int = typer.Option(1, "--cpus-per-trial"),
+         cpus_per_trial: int = typer.Option(1, "--cpus-per-trial", min=1),
          task: str = typer.Option("point"), window: str = typer.Option("context:1"),
          seed: int = typer.Option(0),
          address: Optional[str] = typer.Option(None, "--address", help="Join a Ray cluster (auto, ray://host:10001); "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from numbers import Integral
 
 import numpy as np
 import pyarrow as pa
@@ -23,6 +24,10 @@ class SplitConfig:
     train: float = 0.6
     valid: float = 0.2
     seed: int = 0
+
+    def __post_init__(self) -> None:
+        if isinstance(self.seed, bool) or not isinstance(self.seed, Integral) or self.seed < 0:
+            raise CologError(f"split seed={self.seed!r}; expected an integer >= 0")
 
 
 def split_lines(table: pa.Table, labels: np.ndarray, config: SplitConfig) -> np.ndarray:

@@ -10,12 +10,14 @@ import copy
 import logging
 import time
 from dataclasses import asdict, dataclass, field
+from numbers import Integral
 from typing import Callable
 
 import numpy as np
 import torch
 from torch import nn
 
+from colog.errors import CologError
 from colog.features.inputs import ModelInputs
 from colog.progress import progress_bar
 
@@ -41,6 +43,21 @@ class TrainConfig:
     min_epoch_steps: int = 200
     seed: int = 0
     threads: int = 2  # torch threads; this machine has 2 cores
+
+    def __post_init__(self) -> None:
+        # checked here, before any data is read: a zero would train nothing and report an untrained model as a run
+        at_least = {"epochs": 1, "batch_size": 1, "warmup_steps": 0, "max_decays": 0, "plateau": 1, "patience": 1,
+                    "min_epoch_steps": 0, "seed": 0, "threads": 1}
+        for name, low in at_least.items():
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, Integral) or value < low:
+                raise CologError(f"training {name}={value!r}; expected an integer >= {low}")
+        if not self.lr > 0:
+            raise CologError(f"training lr={self.lr!r}; expected a learning rate > 0")
+        if not 0 < self.lr_decay <= 1:
+            raise CologError(f"training lr_decay={self.lr_decay!r}; expected a factor in (0, 1]")
+        if len(self.betas) != 2 or not all(0 <= b < 1 for b in self.betas):
+            raise CologError(f"training betas={self.betas!r}; expected two numbers in [0, 1)")
 
     def to_dict(self) -> dict:
         return asdict(self)
