@@ -1,5 +1,8 @@
 from datetime import datetime
 
+import pytest
+
+from colog.errors import CologError
 from colog.parsing.fields import NO_YEAR
 from colog.parsing.syslog import DmesgFormat, SyslogFormat
 from colog.parsing.years import infer_years
@@ -57,6 +60,22 @@ def test_years_roll_over_and_stay_monotone():
     # A last line later in the year than the modification date belongs to the year before.
     out = infer_years([datetime(NO_YEAR, 11, 1)], None, modified=datetime(2009, 3, 1))
     assert out[0].year == 2008
+
+
+@pytest.mark.parametrize("first_year", [-5, 0, 9999])  # 9999 rolls over into 10000, which datetime cannot hold
+def test_years_outside_what_a_date_can_hold_are_a_user_error(first_year):
+    stamps = [datetime(NO_YEAR, 12, 31), datetime(NO_YEAR, 1, 2)]
+    with pytest.raises(CologError, match=f"years would run from {first_year} to {first_year + 1}"):
+        infer_years(stamps, first_year=first_year, modified=datetime(2030, 1, 1))
+
+
+def test_a_bad_year_from_the_command_line_names_the_file(write_log, capsys):
+    from colog.cli.main import main
+
+    path = write_log("auth.log", "Dec 31 23:59:59 ubuntu su[1]: session opened\nJan  1 00:00:01 ubuntu su[2]: x\n")
+    assert main(["parse", str(path), "--year", "-5"]) == 2
+    err = capsys.readouterr().err
+    assert str(path) in err and "outside 1-9999" in err and "internal error" not in err
 
 
 def test_feb_29_in_a_common_year_is_clamped():

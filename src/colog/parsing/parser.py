@@ -14,7 +14,7 @@ from typing import Iterable
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from colog.errors import FormatError, UnknownNameError
+from colog.errors import CologError, FormatError, UnknownNameError
 from colog.progress import progress_bar
 from colog.parsing.fields import DrainSettings, Fields, LineFormat
 from colog.parsing.formats import LOGHUB_PRESETS, user_format
@@ -197,7 +197,10 @@ def _parse_file(log: LogFile, numbered: list[tuple[int, str]], fmt: LineFormat, 
     stamps = [r.timestamp for r in rows]
     if not fmt.has_year:
         modified = datetime.fromtimestamp(log.path.stat().st_mtime)
-        stamps = infer_years(stamps, config.year, modified)
+        try:
+            stamps = infer_years(stamps, config.year, modified)
+        except CologError as exc:
+            raise CologError(f"{log.path}: {exc}") from None
     columns["file"].extend([log.name] * len(rows))
     columns["line"].extend(n for n, _ in numbered)
     columns["timestamp"].extend(stamps)

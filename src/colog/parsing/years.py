@@ -7,8 +7,9 @@ first line's) or to the file's modification time (the last line's).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import MAXYEAR, MINYEAR, datetime, timedelta
 
+from colog.errors import CologError
 from colog.parsing.fields import NO_YEAR
 
 _ROLLOVER = timedelta(days=30)
@@ -43,4 +44,7 @@ def infer_years(stamps: list[datetime | None], first_year: int | None, modified:
     else:
         last_year = modified.year - (1 if _with_year(previous, modified.year) > modified else 0)
         base = last_year - offset
+    if not MINYEAR <= base <= base + offset <= MAXYEAR:
+        raise CologError(f"the file's years would run from {base} to {base + offset}, outside {MINYEAR}-{MAXYEAR} "
+                         f"(--year pins the first line's year; the file rolls over {offset} times)")
     return [ts if off is None else _with_year(ts, base + off) for ts, off in zip(stamps, offsets)]
