@@ -1,5 +1,6 @@
 """`colog watch`: a followed file that grows, rotates and is truncated; resuming from a saved state; stdin."""
 
+import logging
 import os
 import subprocess
 import sys
@@ -10,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from colog.detection import Detector
-from colog.detection.follow import WatchState, watch
+from colog.detection.follow import Follower, WatchState, watch
+from colog.errors import InputError
 
 AUTH = (Path(__file__).resolve().parents[2] / "src/colog/data/casper/auth.log").read_text().splitlines(keepends=True)
 
@@ -96,3 +98,17 @@ def test_watch_reads_standard_input(casper_run, tmp_path):
     out = done.stdout.decode().splitlines()
     assert len(out) == 31 and '"class": "unparsed"' in out[-1]
     assert "watch: 31 lines" in done.stderr.decode()
+
+
+def test_a_log_not_there_yet_is_waited_for_with_a_warning(tmp_path, caplog):
+    log = tmp_path / "auth.log"
+    with caplog.at_level(logging.WARNING, logger="colog"):
+        follower = Follower(log)
+    assert "does not exist yet; waiting" in caplog.text
+    assert follower.poll() == ([], False)
+    log.write_text("".join(AUTH[:3]))  # created later: read from its first line
+    lines, _ = follower.poll()
+    assert [line.line for line in lines] == [1, 2, 3]
+    follower.close()
+    with pytest.raises(InputError, match="does not exist, so the log cannot appear"):
+        Follower(tmp_path / "no-such-dir" / "auth.log")

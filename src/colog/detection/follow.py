@@ -10,6 +10,7 @@ lines before it (for the next line's window) and the Drain templates.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 from dataclasses import asdict, dataclass, field
@@ -20,6 +21,8 @@ from colog.detection.lines import LineSplitter, LogLine
 from colog.errors import CologError, InputError
 
 STATE_VERSION = 1
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -64,7 +67,10 @@ class Follower:
         self._fh = None
         self._id: tuple[int, int] | None = None
         self.resumed = False  # continuing the file a saved state describes
-        self._open(from_start, state)
+        if not self._open(from_start, state):  # like tail -F: a log not yet created is waited for, but not in silence
+            if not path.parent.is_dir():
+                raise InputError(f"{path}: directory {path.parent} does not exist, so the log cannot appear")
+            logger.warning("%s does not exist yet; waiting for it to appear", path)
 
     @property
     def identity(self) -> tuple[int, int] | None:
