@@ -15,6 +15,10 @@ from colog.cli.main import main
     (["tune", "x", "--out", "t", "--num-samples", "0"], "Invalid value for '--num-samples'"),
     (["tune", "x", "--out", "t", "--cpus-per-trial", "0"], "Invalid value for '--cpus-per-trial'"),
     (["tune", "x", "--out", "t", "--best-epochs", "0"], "Invalid value for '--best-epochs'"),
+    (["benchmark", "x", "--out", "b", "--seeds", "0,-1"], "expected one or more integers >= 0"),
+    (["study", "window", "x", "--out", "s", "--sizes", "0,1"], "expected window sizes W >= 1"),
+    (["study", "train-ratio", "x", "--out", "s", "--ratios", "0.5,0.95"], "training shares must lie in (0, 0.9)"),
+    (["study", "robustness", "x", "--out", "s", "--ratios", "1.5"], "mutated shares must lie in [0, 1]"),
 ])
 def test_usage_errors_exit_2_with_the_reason_not_an_internal_error(capsys, argv, reason):
     code = main(argv)

@@ -40,8 +40,8 @@ def benchmark(paths: list[Path] = PATHS, dataset: Optional[str] = DATASET, rule:
         seed_list = [int(s) for s in seeds.split(",") if s.strip()]
     except ValueError:
         raise typer.BadParameter(f"--seeds {seeds!r}: expected integers such as 0,1,2") from None
-    if not seed_list:
-        raise typer.BadParameter("--seeds names no seed")
+    if not seed_list or min(seed_list) < 0:
+        raise typer.BadParameter(f"--seeds {seeds!r}: expected one or more integers >= 0")
     names = method_names(methods)
     config = ExperimentConfig(paths=[str(Path(p).resolve()) for p in paths], dataset=dataset, format=fmt, rule=rule,
                               year=year, task=task, window=window, split=SplitConfig(protocol=protocol),

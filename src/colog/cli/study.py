@@ -24,6 +24,16 @@ def _numbers(text: str, kind=float) -> list:
         raise typer.BadParameter(f"{text!r}: expected a comma list of numbers") from None
 
 
+def _check_ranges(name: str, sizes: list[int], ratios: list[float]) -> None:
+    """Before any data is read: a bad value deep in a list would otherwise fail after hours of the earlier ones."""
+    if name == "window" and (not sizes or min(sizes) < 1):
+        raise typer.BadParameter(f"--sizes {sizes}: expected window sizes W >= 1")
+    if name == "train-ratio" and (not ratios or not all(0 < r < 0.9 for r in ratios)):
+        raise typer.BadParameter(f"--ratios {ratios}: training shares must lie in (0, 0.9); validation takes 10 %")
+    if name == "robustness" and (not ratios or not all(0 <= r <= 1 for r in ratios)):
+        raise typer.BadParameter(f"--ratios {ratios}: mutated shares must lie in [0, 1]")
+
+
 def study(name: str = typer.Argument(..., help="ablation, window, train-ratio, imbalance, robustness, efficiency or "
                                                 "keyword-mask."),
           paths: list[Path] = PATHS, dataset: Optional[str] = DATASET, rule: Optional[str] = RULE,
@@ -57,6 +67,7 @@ def study(name: str = typer.Argument(..., help="ablation, window, train-ratio, i
     from colog.baselines import method_names
 
     options = {"sizes": _numbers(sizes, int), "ratios": _numbers(ratios or default), "methods": method_names(methods)}
+    _check_ranges(name, options["sizes"], options["ratios"])
     if other:
         options["other"] = replace(config, paths=[str(Path(p).resolve()) for p in other], dataset=other_dataset,
                                    format=None, rule=None, year=None)
