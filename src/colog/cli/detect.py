@@ -55,7 +55,8 @@ def detect(rundir: Path = RUNDIR,
            use_ray: bool = typer.Option(False, "--ray", help="Spread the files over Ray workers; -o names a "
                                                               "directory of JSONL shards, one per file."),
            address: Optional[str] = typer.Option(None, "--address", help="With --ray: join this cluster."),
-           workers: int = typer.Option(2, "--workers", min=1, help="With --ray: detector actors (one CPU each).")) -> None:
+           workers: int = typer.Option(2, "--workers", min=1,
+                                       help="With --ray: detector actors (one CPU each).")) -> None:
     """One verdict per input line, in input order: file, line, label, class, probability, template_id."""
     from colog.detection import Detector
     from colog.detection.output import format_of, verdict_writer
