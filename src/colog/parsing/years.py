@@ -46,5 +46,5 @@ def infer_years(stamps: list[datetime | None], first_year: int | None, modified:
         base = last_year - offset
     if not MINYEAR <= base <= base + offset <= MAXYEAR:
         raise CologError(f"the file's years would run from {base} to {base + offset}, outside {MINYEAR}-{MAXYEAR} "
-                         f"(--year pins the first line's year; the file rolls over {offset} times)")
+                         f"(--year pins the first line's year; the file passes into a new year {offset}x)")
     return [ts if off is None else _with_year(ts, base + off) for ts, off in zip(stamps, offsets)]
