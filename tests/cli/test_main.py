@@ -17,6 +17,7 @@ from colog.cli.main import main
     (["tune", "x", "--out", "t", "--best-epochs", "0"], "Invalid value for '--best-epochs'"),
     (["benchmark", "x", "--out", "b", "--seeds", "0,-1"], "expected one or more integers >= 0"),
     (["study", "window", "x", "--out", "s", "--sizes", "0,1"], "expected window sizes W >= 1"),
+    (["study", "window", "x", "--out", "s", "--sizes", "1,40"], "window 'context:40' spans 81 lines"),
     (["study", "train-ratio", "x", "--out", "s", "--ratios", "0.5,0.95"], "training shares must lie in (0, 0.9)"),
     (["study", "robustness", "x", "--out", "s", "--ratios", "1.5"], "mutated shares must lie in [0, 1]"),
 ])

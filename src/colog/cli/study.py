@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 
 from colog.cli.data import DATASET, FORMAT, PATHS, RULE, YEAR
 from colog.cli.train import MIN_EPOCH_STEPS
+
+if TYPE_CHECKING:  # torch loads with it; the command imports it when it runs
+    from colog.experiment import ExperimentConfig
 
 
 def register(app: typer.Typer) -> None:
@@ -24,10 +27,12 @@ def _numbers(text: str, kind=float) -> list:
         raise typer.BadParameter(f"{text!r}: expected a comma list of numbers") from None
 
 
-def _check_ranges(name: str, sizes: list[int], ratios: list[float]) -> None:
+def _check_ranges(name: str, config: ExperimentConfig, sizes: list[int], ratios: list[float]) -> None:
     """Before any data is read: a bad value deep in a list would otherwise fail after hours of the earlier ones."""
     if name == "window" and (not sizes or min(sizes) < 1):
         raise typer.BadParameter(f"--sizes {sizes}: expected window sizes W >= 1")
+    if name == "window":
+        replace(config, window=f"context:{max(sizes)}")  # the widest variant; the config says if the model takes it
     if name == "train-ratio" and (not ratios or not all(0 < r < 0.9 for r in ratios)):
         raise typer.BadParameter(f"--ratios {ratios}: training shares must lie in (0, 0.9); validation takes 10 %")
     if name == "robustness" and (not ratios or not all(0 <= r <= 1 for r in ratios)):
@@ -67,7 +72,7 @@ def study(name: str = typer.Argument(..., help="ablation, window, train-ratio, i
     from colog.baselines import method_names
 
     options = {"sizes": _numbers(sizes, int), "ratios": _numbers(ratios or default), "methods": method_names(methods)}
-    _check_ranges(name, options["sizes"], options["ratios"])
+    _check_ranges(name, config, options["sizes"], options["ratios"])
     if other:
         options["other"] = replace(config, paths=[str(Path(p).resolve()) for p in other], dataset=other_dataset,
                                    format=None, rule=None, year=None)
