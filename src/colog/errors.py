@@ -4,6 +4,8 @@ The CLI maps every `CologError` to a one-line message and a non-zero exit; anyth
 and keeps its traceback.
 """
 
+from numbers import Integral
+
 
 class CologError(Exception):
     """Base class of the errors a user can fix."""
@@ -28,3 +30,13 @@ class UnknownNameError(CologError):
 
 class OutputError(CologError):
     """An output path that cannot be written."""
+
+
+def require_integers(config: object, lowest: dict[str, int], what: str = "",
+                     error: type[CologError] = CologError) -> None:
+    """Raises `error` for the first field of `config` named in `lowest` that is not an integer (bool is not one) of at
+    least its bound: the typed configs check their counts, sizes and seeds with it before any work starts."""
+    for name, low in lowest.items():
+        value = getattr(config, name)
+        if isinstance(value, bool) or not isinstance(value, Integral) or value < low:
+            raise error(f"{what}{name}={value!r}; expected an integer >= {low}")

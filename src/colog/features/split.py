@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from numbers import Integral
 
 import numpy as np
 import pyarrow as pa
 
-from colog.errors import CologError, UnknownNameError
+from colog.errors import CologError, UnknownNameError, require_integers
 from colog.parsing.readers import file_type
 
 PROTOCOLS = ("paper", "chronological")
@@ -26,8 +25,7 @@ class SplitConfig:
     seed: int = 0
 
     def __post_init__(self) -> None:
-        if isinstance(self.seed, bool) or not isinstance(self.seed, Integral) or self.seed < 0:
-            raise CologError(f"split seed={self.seed!r}; expected an integer >= 0")
+        require_integers(self, {"seed": 0}, "split ")
 
 
 def split_lines(table: pa.Table, labels: np.ndarray, config: SplitConfig) -> np.ndarray:

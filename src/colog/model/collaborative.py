@@ -9,13 +9,12 @@ fuses the streams for the classifier.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, fields
-from numbers import Integral
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from colog.errors import CologError
+from colog.errors import CologError, require_integers
 from colog.model.adaptation import ModalityAdaptation
 from colog.model.attention import ImpressedLayer
 from colog.model.balancing import BalancingLayer, MeanFusion
@@ -52,12 +51,8 @@ class CoLogConfig:
     def __post_init__(self):
         if not (self.semantic or self.sequence):
             raise ConfigError("semantic and sequence are both False; at least one stream must be on")
-        lowest = {"word_dim": 1, "seq_dim": 1, "hidden": 1, "heads": 1, "ffn": 1, "latent": 1, "max_len": 1,
-                  "n_classes": 2}
-        bad = [f"{k}={getattr(self, k)!r}" for k, low in lowest.items()
-               if not isinstance(getattr(self, k), Integral) or getattr(self, k) < low]
-        if bad:
-            raise ConfigError(f"{', '.join(bad)}: sizes must be integers >= 1, n_classes >= 2")
+        require_integers(self, {"word_dim": 1, "seq_dim": 1, "hidden": 1, "heads": 1, "ffn": 1, "latent": 1,
+                                "max_len": 1, "n_classes": 2}, error=ConfigError)
         if not 0.0 <= self.dropout < 1.0:
             raise ConfigError(f"dropout={self.dropout}; expected 0 <= dropout < 1")
         if self.hidden % self.heads:

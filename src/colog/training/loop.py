@@ -10,14 +10,13 @@ import copy
 import logging
 import time
 from dataclasses import asdict, dataclass, field
-from numbers import Integral
 from typing import Callable
 
 import numpy as np
 import torch
 from torch import nn
 
-from colog.errors import CologError
+from colog.errors import CologError, require_integers
 from colog.features.inputs import ModelInputs
 from colog.progress import progress_bar
 
@@ -46,12 +45,8 @@ class TrainConfig:
 
     def __post_init__(self) -> None:
         # checked here, before any data is read: a zero would train nothing and report an untrained model as a run
-        at_least = {"epochs": 1, "batch_size": 1, "warmup_steps": 0, "max_decays": 0, "plateau": 1, "patience": 1,
-                    "min_epoch_steps": 0, "seed": 0, "threads": 1}
-        for name, low in at_least.items():
-            value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, Integral) or value < low:
-                raise CologError(f"training {name}={value!r}; expected an integer >= {low}")
+        require_integers(self, {"epochs": 1, "batch_size": 1, "warmup_steps": 0, "max_decays": 0, "plateau": 1,
+                                "patience": 1, "min_epoch_steps": 0, "seed": 0, "threads": 1}, "training ")
         if not self.lr > 0:
             raise CologError(f"training lr={self.lr!r}; expected a learning rate > 0")
         if not 0 < self.lr_decay <= 1:
