@@ -29,9 +29,9 @@ def _numbers(text: str, kind=float) -> list:
 
 def _check_ranges(name: str, config: ExperimentConfig, sizes: list[int], ratios: list[float]) -> None:
     """Before any data is read: a bad value deep in a list would otherwise fail after hours of the earlier ones."""
-    if name == "window" and (not sizes or min(sizes) < 1):
-        raise typer.BadParameter(f"--sizes {sizes}: expected window sizes W >= 1")
     if name == "window":
+        if not sizes or min(sizes) < 1:
+            raise typer.BadParameter(f"--sizes {sizes}: expected window sizes W >= 1")
         replace(config, window=f"context:{max(sizes)}")  # the widest variant; the config says if the model takes it
     if name == "train-ratio" and (not ratios or not all(0 < r < 0.9 for r in ratios)):
         raise typer.BadParameter(f"--ratios {ratios}: training shares must lie in (0, 0.9); validation takes 10 %")
