@@ -39,3 +39,25 @@ def test_demo_with_a_bad_flag_stops_before_writing_anything(capsys, tmp_path):
     err = capsys.readouterr().err
     assert code == 2 and "training epochs=0" in err and "internal error" not in err
     assert not out.exists()
+
+
+@pytest.mark.parametrize("task, flag, included", [
+    ("point", [], True), ("collective", [], False),  # the paper's windows
+    ("collective", ["--current-line"], True), ("point", ["--no-current-line"], False),
+])
+def test_train_current_line_flag_decides_whether_the_window_holds_the_line(monkeypatch, capsys, task, flag,
+                                                                            included):
+    import colog.experiment
+    from colog.errors import CologError
+
+    seen = []
+
+    def stop(config, out, overwrite=False):
+        seen.append(config)
+        raise CologError("stopped before training")
+
+    monkeypatch.setattr(colog.experiment, "train_run", stop)
+    assert main(["train", "x", "--task", task, *flag]) == 2
+    assert "stopped before training" in capsys.readouterr().err
+    assert seen[0].includes_current is included
+    assert seen[0].to_dict()["include_current"] == (None if not flag else included)

@@ -26,6 +26,10 @@ def train(paths: list[Path] = PATHS, dataset: Optional[str] = DATASET, rule: Opt
           task: str = typer.Option("point", help="point (2 classes) or collective (normal/point/collective/both)."),
           protocol: str = typer.Option("paper", help="paper (random stratified 60/20/20) or chronological."),
           window: str = typer.Option("context:1", help="background:W or context:W (the paper: context:1)."),
+          current_line: Optional[bool] = typer.Option(
+              None, "--current-line/--no-current-line",
+              help="Put the line itself in its window (default: yes for the point task, no for collective, as "
+                   "the paper)."),
           balance: str = typer.Option("tomek", help="none, tomek, random-under, near-miss, cnn, ncr, oss."),
           seed: int = typer.Option(0, help="Seed of the split, word2vec and the network."),
           epochs: int = typer.Option(20, help="At most this many epochs (early stopping may end sooner)."),
@@ -56,7 +60,8 @@ def train(paths: list[Path] = PATHS, dataset: Optional[str] = DATASET, rule: Opt
         raise typer.BadParameter("--no-semantic and --no-sequence together leave nothing to learn from")
     config = ExperimentConfig(
         paths=[str(Path(p).resolve()) for p in paths], dataset=dataset, format=fmt, rule=rule, year=year, task=task,
-        window=window, balance=balance, source_token=not no_source_token, split=SplitConfig(protocol=protocol, seed=seed),
+        window=window, include_current=current_line, balance=balance, source_token=not no_source_token,
+        split=SplitConfig(protocol=protocol, seed=seed),
         model=replace(CoLogConfig(), semantic=not no_semantic, sequence=not no_sequence, impressed=not no_impressed,
                       mal=not no_mal, balancing_layer=not no_balancing_layer, bit_heads=bit_heads),
         train=replace(TrainConfig(), epochs=epochs, batch_size=batch_size, lr=lr, seed=seed,
