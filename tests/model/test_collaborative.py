@@ -43,7 +43,7 @@ def test_config_round_trip_and_unknown_keys():
 
 @pytest.mark.parametrize("bad, match", [(dict(semantic=False, sequence=False), "at least one stream"),
                                         (dict(hidden=30, heads=4), "not divisible"),
-                                        (dict(layers=0), "at least 1"),
+                                        (dict(layers=0), "layers=0; expected an integer >= 1"),
                                         (dict(hidden=0), "hidden=0"),
                                         (dict(n_classes=1), "n_classes=1"),
                                         (dict(dropout=1.0), "dropout=1.0")])

@@ -52,13 +52,11 @@ class CoLogConfig:
         if not (self.semantic or self.sequence):
             raise ConfigError("semantic and sequence are both False; at least one stream must be on")
         require_integers(self, {"word_dim": 1, "seq_dim": 1, "hidden": 1, "heads": 1, "ffn": 1, "latent": 1,
-                                "max_len": 1, "n_classes": 2}, error=ConfigError)
+                                "layers": 1, "max_len": 1, "n_classes": 2}, error=ConfigError)
         if not 0.0 <= self.dropout < 1.0:
             raise ConfigError(f"dropout={self.dropout}; expected 0 <= dropout < 1")
         if self.hidden % self.heads:
             raise ConfigError(f"hidden={self.hidden} is not divisible by heads={self.heads}")
-        if self.layers < 1:
-            raise ConfigError(f"layers={self.layers}; need at least 1")
 
     @property
     def streams(self) -> tuple[str, ...]:
