@@ -3,14 +3,18 @@
 import json
 from dataclasses import replace
 
+import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
 from colog.cli.main import main
+from colog.detection import Detector
+from colog.detection.lines import file_lines
 from colog.evaluation.metrics import METRIC_KEYS
 from colog.experiment import ExperimentConfig, evaluate_run, train_run
+from colog.experiment.run import load_model_inputs
 from colog.model import CoLogConfig
-from colog.training import TrainConfig
+from colog.training import TrainConfig, predict
 
 SMALL = CoLogConfig(hidden=64, heads=2, ffn=128)
 
@@ -130,17 +134,31 @@ def test_existing_run_directory_is_not_overwritten(bgl_run, bundled, capsys):
     assert (out / "metrics.json").read_text() == before
 
 
-@pytest.mark.parametrize("bit_heads", [False, True])
-def test_collective_task_has_four_classes_and_excludes_the_line(bundled, cache, tmp_path, bit_heads):
+@pytest.mark.parametrize("bit_heads, current", [(False, None), (True, None), (False, True)])
+def test_collective_task_has_four_classes_and_excludes_the_line(bundled, cache, tmp_path, bit_heads, current):
     config = ExperimentConfig(paths=[str(bundled / "bgl")], dataset="bgl", task="collective", window="background:1",
-                              model=replace(SMALL, bit_heads=bit_heads),
+                              include_current=current, model=replace(SMALL, bit_heads=bit_heads),
                               train=replace(TrainConfig(), epochs=1, lr=1e-3, batch_size=64, min_epoch_steps=0))
-    assert not config.includes_current
+    assert config.includes_current is bool(current)
     metrics = train_run(config, tmp_path / "run", progress=False)
     assert metrics["classes"] == ["normal", "point", "collective", "both"]
     assert set(metrics["test"]["per_class"]) == set(metrics["classes"])
     saved = json.loads((tmp_path / "run" / "config.json").read_text())
     assert saved["task"] == "collective" and saved["window"] == "background:1"
+    assert saved["include_current"] is current
     assert json.loads((tmp_path / "run" / "model.json").read_text())["bit_heads"] is bit_heads
     again = evaluate_run(tmp_path / "run", progress=False)  # the saved two-bit model loads and scores the same
     assert again["test"]["macro_f1"] == pytest.approx(metrics["test"]["macro_f1"])
+
+    # `colog detect` builds the same windows (with or without the line) and scores every line as evaluation does
+    model, data, inputs, _ = load_model_inputs(tmp_path / "run", progress=False)
+    assert inputs.window.shape[1] == 1 + bool(current)
+    probs, _ = predict(model, inputs, np.arange(len(data.labels)))
+    session = Detector.load(tmp_path / "run").session()
+    path = next(p for p in sorted((bundled / "bgl").iterdir()) if p.name != "SOURCE")
+    verdicts = [v for v in session.feed(list(file_lines(path, path.name))) + session.close() if v.cls != "unparsed"]
+    assert [v.line for v in verdicts] == data.table["line"].to_pylist()
+    assert np.allclose([v.probability for v in verdicts], 1 - probs[:, 0], atol=1e-4)
+    anomalous = probs[:, 0] <= 0.5  # detect's default threshold on 1 - P(normal); then the likeliest anomaly class
+    assert [v.cls for v in verdicts] == [metrics["classes"][1 + c] if a else "normal"
+                                         for a, c in zip(anomalous, probs[:, 1:].argmax(1))]
