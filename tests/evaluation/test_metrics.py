@@ -45,10 +45,17 @@ def test_schema_is_exact_and_json_serialisable():
     assert json.loads(json.dumps(m)) == m
 
 
-def test_absent_class_counts_zero_in_the_macro_average():
+def test_macro_average_skips_a_class_absent_from_truth_and_prediction():
     m = classification_metrics([0, 0], [0, 0], ["normal", "anomaly"])
-    assert m["macro_f1"] == pytest.approx(0.5)
+    assert m["macro_f1"] == 1.0 and m["accuracy"] == 1.0  # no anomaly to find, none called: nothing wrong
     assert m["anomaly_f1"] == 0.0 and m["n_anomalies"] == 0
+    assert m["per_class"]["anomaly"]["support"] == 0
+    # the unseen lines of a 4-class run: no `point` or `collective` line, all right -> 1, not 0.5
+    m = classification_metrics([0, 0, 3], [0, 0, 3], FOUR)
+    assert m["macro_f1"] == 1.0 and m["macro_precision"] == 1.0 and m["macro_recall"] == 1.0
+    # a class only predicted still counts, as 0: calling a normal line `point` costs
+    m = classification_metrics([0, 0, 3], [0, 1, 3], FOUR)
+    assert m["macro_f1"] == pytest.approx((2 / 3 + 0.0 + 1.0) / 3)
 
 
 def test_normal_class_other_than_zero():

@@ -50,22 +50,29 @@ def _check_labels(y_true: ArrayLike, y_pred: ArrayLike, n_classes: int) -> tuple
 def classification_metrics(
     y_true: ArrayLike, y_pred: ArrayLike, class_names: list[str], normal_class: int = 0
 ) -> dict[str, Any]:
-    """Accuracy, macro and anomaly-class precision / recall / F1, and per-class figures."""
+    """Accuracy, macro and anomaly-class precision / recall / F1, and per-class figures.
+
+    The macro averages run over the classes that occur in truth or in a prediction, as in
+    `per_group_macro_f1`: a subset such as the test lines of unseen templates often lacks a class,
+    and scoring that class 0 would put an error-free subset below 1 (at 0.5 if two of four occur).
+    `per_class` still lists every class, with support 0 where it is absent.
+    """
     n_classes = len(class_names)
     if not 0 <= normal_class < n_classes:
         raise ValueError(f"normal_class {normal_class} is not one of 0..{n_classes - 1} ({class_names})")
     t, p = _check_labels(y_true, y_pred, n_classes)
     labels = list(range(n_classes))
     prec, rec, f1, support = precision_recall_fscore_support(t, p, labels=labels, zero_division=0)
+    occurs = (support > 0) | (np.bincount(p, minlength=n_classes) > 0)
     t_anom, p_anom = t != normal_class, p != normal_class
     a_prec, a_rec, a_f1, _ = precision_recall_fscore_support(
         t_anom, p_anom, average="binary", pos_label=True, zero_division=0
     )
     result: dict[str, Any] = {
         "accuracy": float(accuracy_score(t, p)),
-        "macro_precision": float(np.mean(prec)),
-        "macro_recall": float(np.mean(rec)),
-        "macro_f1": float(np.mean(f1)),
+        "macro_precision": float(np.mean(prec[occurs])),
+        "macro_recall": float(np.mean(rec[occurs])),
+        "macro_f1": float(np.mean(f1[occurs])),
         "anomaly_precision": float(a_prec),
         "anomaly_recall": float(a_rec),
         "anomaly_f1": float(a_f1),
