@@ -135,7 +135,8 @@ def test_existing_run_directory_is_not_overwritten(bgl_run, bundled, capsys):
 
 
 @pytest.mark.parametrize("bit_heads, current", [(False, None), (True, None), (False, True)])
-def test_collective_task_has_four_classes_and_excludes_the_line(bundled, cache, tmp_path, bit_heads, current):
+def test_collective_task_has_four_classes_and_its_window_holds_the_line_only_when_asked(bundled, cache, tmp_path,
+                                                                                        bit_heads, current):
     config = ExperimentConfig(paths=[str(bundled / "bgl")], dataset="bgl", task="collective", window="background:1",
                               include_current=current, model=replace(SMALL, bit_heads=bit_heads),
                               train=replace(TrainConfig(), epochs=1, lr=1e-3, batch_size=64, min_epoch_steps=0))
@@ -147,7 +148,7 @@ def test_collective_task_has_four_classes_and_excludes_the_line(bundled, cache, 
     assert saved["task"] == "collective" and saved["window"] == "background:1"
     assert saved["include_current"] is current
     assert json.loads((tmp_path / "run" / "model.json").read_text())["bit_heads"] is bit_heads
-    again = evaluate_run(tmp_path / "run", progress=False)  # the saved two-bit model loads and scores the same
+    again = evaluate_run(tmp_path / "run", progress=False)  # the saved model (two heads or one) scores the same
     assert again["test"]["macro_f1"] == pytest.approx(metrics["test"]["macro_f1"])
 
     # `colog detect` builds the same windows (with or without the line) and scores every line as evaluation does
