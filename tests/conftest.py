@@ -54,6 +54,25 @@ def cache(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
+def run_scores():
+    """How a saved run scores its own lines (evaluation's path): detection tests compare against it.
+
+    Returns a function rundir -> (Prepared data, ModelInputs, probabilities (lines, classes)).
+    """
+    import numpy as np
+
+    from colog.experiment.run import load_model_inputs
+    from colog.training import predict
+
+    def _scores(rundir: Path):
+        model, data, inputs, _ = load_model_inputs(rundir, progress=False)
+        probs, _ = predict(model, inputs, np.arange(len(data.labels)))
+        return data, inputs, probs
+
+    return _scores
+
+
+@pytest.fixture(scope="session")
 def casper_run(bundled, cache, tmp_path_factory):
     """A small CoLog trained for 2 epochs on the bundled casper slice (5 files, context:1 windows)."""
     from dataclasses import replace

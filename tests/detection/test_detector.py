@@ -31,13 +31,9 @@ def run_session(detector, lines, chunk):
     return out + session.close()
 
 
-def test_detection_scores_lines_as_evaluation_does(casper_run, bundled):
+def test_detection_scores_lines_as_evaluation_does(casper_run, bundled, run_scores):
     """Same probabilities and template ids as the run's own scoring of the same lines."""
-    from colog.experiment.run import load_model_inputs
-    from colog.training import predict
-
-    model, data, inputs, _ = load_model_inputs(casper_run, progress=False)
-    probs, _ = predict(model, inputs, np.arange(len(data.labels)))
+    data, _, probs = run_scores(casper_run)
     row = {key: i for i, key in enumerate(zip(data.table["file"].to_pylist(), data.table["line"].to_pylist()))}
     templates = data.table["template_id"].to_pylist()
     verdicts = run_session(Detector.load(casper_run), all_lines(bundled / "casper"), 1024)

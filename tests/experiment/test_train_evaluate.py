@@ -12,9 +12,8 @@ from colog.detection import Detector
 from colog.detection.lines import file_lines
 from colog.evaluation.metrics import METRIC_KEYS
 from colog.experiment import ExperimentConfig, evaluate_run, train_run
-from colog.experiment.run import load_model_inputs
 from colog.model import CoLogConfig
-from colog.training import TrainConfig, predict
+from colog.training import TrainConfig
 
 SMALL = CoLogConfig(hidden=64, heads=2, ffn=128)
 
@@ -136,7 +135,8 @@ def test_existing_run_directory_is_not_overwritten(bgl_run, bundled, capsys):
 
 @pytest.mark.parametrize("bit_heads, current", [(False, None), (True, None), (False, True)])
 def test_collective_task_has_four_classes_and_its_window_holds_the_line_only_when_asked(bundled, cache, tmp_path,
-                                                                                        bit_heads, current):
+                                                                                        run_scores, bit_heads,
+                                                                                        current):
     config = ExperimentConfig(paths=[str(bundled / "bgl")], dataset="bgl", task="collective", window="background:1",
                               include_current=current, model=replace(SMALL, bit_heads=bit_heads),
                               train=replace(TrainConfig(), epochs=1, lr=1e-3, batch_size=64, min_epoch_steps=0))
@@ -152,9 +152,8 @@ def test_collective_task_has_four_classes_and_its_window_holds_the_line_only_whe
     assert again["test"]["macro_f1"] == pytest.approx(metrics["test"]["macro_f1"])
 
     # `colog detect` builds the same windows (with or without the line) and scores every line as evaluation does
-    model, data, inputs, _ = load_model_inputs(tmp_path / "run", progress=False)
+    data, inputs, probs = run_scores(tmp_path / "run")
     assert inputs.window.shape[1] == 1 + bool(current)
-    probs, _ = predict(model, inputs, np.arange(len(data.labels)))
     session = Detector.load(tmp_path / "run").session()
     path = next(p for p in sorted((bundled / "bgl").iterdir()) if p.name != "SOURCE")
     verdicts = [v for v in session.feed(list(file_lines(path, path.name))) + session.close() if v.cls != "unparsed"]
