@@ -61,3 +61,19 @@ def test_train_current_line_flag_decides_whether_the_window_holds_the_line(monke
     assert "stopped before training" in capsys.readouterr().err
     assert seen[0].includes_current is included
     assert seen[0].to_dict()["include_current"] == (None if not flag else included)
+
+
+@pytest.mark.parametrize("flag, on", [([], False), (["--window-positions"], True)])
+def test_train_window_positions_flag_reaches_the_model_config(monkeypatch, capsys, flag, on):
+    import colog.experiment
+    from colog.errors import CologError
+
+    seen = []
+
+    def stop(config, out, overwrite=False):
+        seen.append(config)
+        raise CologError("stopped before training")
+
+    monkeypatch.setattr(colog.experiment, "train_run", stop)
+    assert main(["train", "x", "--task", "collective", *flag]) == 2
+    assert seen[0].model.window_positions is on

@@ -133,12 +133,14 @@ def test_existing_run_directory_is_not_overwritten(bgl_run, bundled, capsys):
     assert (out / "metrics.json").read_text() == before
 
 
-@pytest.mark.parametrize("bit_heads, current", [(False, None), (True, None), (False, True)])
+@pytest.mark.parametrize("bit_heads, current, positions", [(False, None, False), (True, None, False),
+                                                         (False, True, False), (False, True, True)])
 def test_collective_task_has_four_classes_and_its_window_holds_the_line_only_when_asked(bundled, cache, tmp_path,
                                                                                         run_scores, bit_heads,
-                                                                                        current):
+                                                                                        current, positions):
     config = ExperimentConfig(paths=[str(bundled / "bgl")], dataset="bgl", task="collective", window="background:1",
-                              include_current=current, model=replace(SMALL, bit_heads=bit_heads),
+                              include_current=current,
+                              model=replace(SMALL, bit_heads=bit_heads, window_positions=positions),
                               train=replace(TrainConfig(), epochs=1, lr=1e-3, batch_size=64, min_epoch_steps=0))
     assert config.includes_current is bool(current)
     metrics = train_run(config, tmp_path / "run", progress=False)
@@ -147,7 +149,8 @@ def test_collective_task_has_four_classes_and_its_window_holds_the_line_only_whe
     saved = json.loads((tmp_path / "run" / "config.json").read_text())
     assert saved["task"] == "collective" and saved["window"] == "background:1"
     assert saved["include_current"] is current
-    assert json.loads((tmp_path / "run" / "model.json").read_text())["bit_heads"] is bit_heads
+    model_json = json.loads((tmp_path / "run" / "model.json").read_text())
+    assert model_json["bit_heads"] is bit_heads and model_json["window_positions"] is positions
     again = evaluate_run(tmp_path / "run", progress=False)  # the saved model (two heads or one) scores the same
     assert again["test"]["macro_f1"] == pytest.approx(metrics["test"]["macro_f1"])
 

@@ -46,7 +46,8 @@ def test_config_round_trip_and_unknown_keys():
                                         (dict(layers=0), "layers=0; expected an integer >= 1"),
                                         (dict(hidden=0), "hidden=0"),
                                         (dict(n_classes=1), "n_classes=1"),
-                                        (dict(dropout=1.0), "dropout=1.0")])
+                                        (dict(dropout=1.0), "dropout=1.0"),
+                                        (dict(sequence=False, window_positions=True), "needs the sequence stream")])
 def test_config_rejects_networks_that_cannot_be_built(bad, match):
     with pytest.raises(ConfigError, match=match):
         CoLogConfig(**bad)
@@ -71,8 +72,9 @@ def test_shapes_and_encode():
     assert model(*b).shape == (4, 4)
 
 
-def test_padding_changes_nothing():
-    model = build().eval()
+@pytest.mark.parametrize("switch", [{}, dict(window_positions=True)])
+def test_padding_changes_nothing(switch):
+    model = build(**switch).eval()
     assert torch.allclose(model(*batch()), model(*batch(ls=12, lq=9)), atol=1e-5)
 
 
@@ -92,7 +94,8 @@ def test_gradients_reach_both_streams_and_the_embeddings_stay_frozen():
 
 
 @pytest.mark.parametrize("switch", [dict(semantic=False), dict(sequence=False), dict(impressed=False),
-                                    dict(mal=False), dict(balancing_layer=False), dict(layers=1), dict(layers=3)])
+                                    dict(mal=False), dict(balancing_layer=False), dict(layers=1), dict(layers=3),
+                                    dict(window_positions=True)])
 def test_every_ablation_runs_forward_and_backward(switch):
     model = build(**switch)
     logits = model(*batch())
@@ -188,3 +191,18 @@ def test_bit_heads_give_the_product_of_the_line_and_window_bits():
     logits = model(*batch())
     assert logits.shape == (4, 4) and model.classifier.out_features == 2
     assert torch.allclose(logits.exp().sum(1), torch.ones(4))
+
+
+def test_window_positions_tell_the_rows_apart():
+    """Without the MAL (whose glimpse i goes to position i) the paper's window is a set: swapping two rows changes
+    nothing. With `window_positions` each column has its own vector, so the model can tell the line's row from
+    its neighbours'; the vectors learn."""
+    tokens, tmask, window, wmask = batch(window_lengths=(4, 4, 4, 4))
+    swapped = window[:, [1, 0, 2, 3]]
+    plain = build(mal=False).eval()
+    torch.testing.assert_close(plain(tokens, tmask, window, wmask), plain(tokens, tmask, swapped, wmask))
+    model = build(mal=False, window_positions=True)
+    assert not torch.allclose(model.eval()(tokens, tmask, window, wmask), model(tokens, tmask, swapped, wmask))
+    torch.nn.functional.cross_entropy(model.train()(tokens, tmask, window, wmask), torch.tensor([0, 1, 0, 1])).backward()
+    assert model.positions.grad[:4].abs().sum(1).min() > 0  # every real column's vector gets a gradient
+    assert model.positions.grad[4:].abs().sum() == 0  # columns past the batch's width are not read

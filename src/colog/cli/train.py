@@ -44,6 +44,10 @@ def train(paths: list[Path] = PATHS, dataset: Optional[str] = DATASET, rule: Opt
           bit_heads: bool = typer.Option(False, "--bit-heads",
                                          help="4-class task: the line's and the window's anomaly bits from two "
                                               "heads (their product is the class distribution), not one softmax."),
+          window_positions: bool = typer.Option(
+              False, "--window-positions",
+              help="Add a learned vector per window row position, so the model knows which row is the line's own "
+                   "(--current-line) and which came before or after (the paper's window is read as a set)."),
           no_source_token: bool = typer.Option(False, "--no-source-token",
                                                help="Do not lead the tokens with the file type (the paper's input)."),
           out: Path = typer.Option(Path("runs/latest"), "--out", "-o", help="Run directory to create."),
@@ -63,7 +67,8 @@ def train(paths: list[Path] = PATHS, dataset: Optional[str] = DATASET, rule: Opt
         window=window, include_current=current_line, balance=balance, source_token=not no_source_token,
         split=SplitConfig(protocol=protocol, seed=seed),
         model=replace(CoLogConfig(), semantic=not no_semantic, sequence=not no_sequence, impressed=not no_impressed,
-                      mal=not no_mal, balancing_layer=not no_balancing_layer, bit_heads=bit_heads),
+                      mal=not no_mal, balancing_layer=not no_balancing_layer, bit_heads=bit_heads,
+                      window_positions=window_positions),
         train=replace(TrainConfig(), epochs=epochs, batch_size=batch_size, lr=lr, seed=seed,
                       min_epoch_steps=min_epoch_steps))
     metrics = train_run(config, out, overwrite=overwrite)

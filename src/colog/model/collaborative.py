@@ -47,6 +47,7 @@ class CoLogConfig:
     mal: bool = True  # modality adaptation layer between blocks
     balancing_layer: bool = True  # False: masked mean pooling per stream, summed, LayerNorm, classifier
     bit_heads: bool = False  # 4-class task: the line's and the window's bit from two heads, not one 4-way softmax
+    window_positions: bool = False  # a learned vector per window column (the row's offset from the line)
 
     def __post_init__(self):
         if not (self.semantic or self.sequence):
@@ -57,6 +58,8 @@ class CoLogConfig:
             raise ConfigError(f"dropout={self.dropout}; expected 0 <= dropout < 1")
         if self.hidden % self.heads:
             raise ConfigError(f"hidden={self.hidden} is not divisible by heads={self.heads}")
+        if self.window_positions and not self.sequence:
+            raise ConfigError("window_positions needs the sequence stream (sequence=False has no window)")
 
     @property
     def streams(self) -> tuple[str, ...]:
@@ -110,6 +113,9 @@ class CoLog(nn.Module):
             self.lstm = nn.LSTM(c.word_dim, c.hidden, batch_first=True)
         if c.sequence:
             self.project = nn.Linear(c.seq_dim, c.hidden)
+            if c.window_positions:  # the paper's window reaches the blocks as a set: which row is the line's own,
+                # which came before or after, is otherwise lost (attention and pooling ignore order)
+                self.positions = nn.Parameter(torch.randn(c.max_len, c.hidden) * 0.02)
         self.blocks = nn.ModuleList(
             nn.ModuleDict({s: ImpressedLayer(c.hidden, c.heads, c.ffn, c.dropout) for s in c.streams})
             for _ in range(c.layers))
@@ -161,7 +167,10 @@ class CoLog(nn.Module):
             # padded rows read as zeros whatever the collator left there, so an empty row (see
             # attention.nonempty) is one zero position on either stream
             window = window.masked_fill(~window_mask[..., None], 0.0)
-            streams["sequence"] = (self.project(window), window_mask)  # (B, Lq, d)
+            x = self.project(window)  # (B, Lq, d); column j is always the same offset from the line
+            if c.window_positions:
+                x = x + self.positions[:x.size(1)]
+            streams["sequence"] = (x, window_mask)
 
         attn: dict[str, Tensor] = {}
         cross = c.impressed and len(streams) == 2
