@@ -203,6 +203,7 @@ def test_window_positions_tell_the_rows_apart():
     torch.testing.assert_close(plain(tokens, tmask, window, wmask), plain(tokens, tmask, swapped, wmask))
     model = build(mal=False, window_positions=True)
     assert not torch.allclose(model.eval()(tokens, tmask, window, wmask), model(tokens, tmask, swapped, wmask))
-    torch.nn.functional.cross_entropy(model.train()(tokens, tmask, window, wmask), torch.tensor([0, 1, 0, 1])).backward()
+    logits = model.train()(tokens, tmask, window, wmask)
+    torch.nn.functional.cross_entropy(logits, torch.tensor([0, 1, 0, 1])).backward()
     assert model.positions.grad[:4].abs().sum(1).min() > 0  # every real column's vector gets a gradient
     assert model.positions.grad[4:].abs().sum() == 0  # columns past the batch's width are not read

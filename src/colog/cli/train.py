@@ -47,7 +47,7 @@ def train(paths: list[Path] = PATHS, dataset: Optional[str] = DATASET, rule: Opt
           window_positions: bool = typer.Option(
               False, "--window-positions",
               help="Add a learned vector per window row position, so the model knows which row is the line's own "
-                   "(--current-line) and which came before or after (the paper's window is read as a set)."),
+                   "(--current-line) and which came before or after (the paper's network reads it nearly as a set)."),
           no_source_token: bool = typer.Option(False, "--no-source-token",
                                                help="Do not lead the tokens with the file type (the paper's input)."),
           out: Path = typer.Option(Path("runs/latest"), "--out", "-o", help="Run directory to create."),

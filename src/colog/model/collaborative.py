@@ -113,8 +113,8 @@ class CoLog(nn.Module):
             self.lstm = nn.LSTM(c.word_dim, c.hidden, batch_first=True)
         if c.sequence:
             self.project = nn.Linear(c.seq_dim, c.hidden)
-            if c.window_positions:  # the paper's window reaches the blocks as a set: which row is the line's own,
-                # which came before or after, is otherwise lost (attention and pooling ignore order)
+            if c.window_positions:  # attention and pooling ignore order, so without these only the MAL (glimpse
+                # i goes to position i) tells the line's own row from the rows before or after it
                 self.positions = nn.Parameter(torch.randn(c.max_len, c.hidden) * 0.02)
         self.blocks = nn.ModuleList(
             nn.ModuleDict({s: ImpressedLayer(c.hidden, c.heads, c.ffn, c.dropout) for s in c.streams})
