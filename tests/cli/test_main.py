@@ -41,39 +41,37 @@ def test_demo_with_a_bad_flag_stops_before_writing_anything(capsys, tmp_path):
     assert not out.exists()
 
 
+@pytest.fixture
+def train_config(monkeypatch, capsys):
+    """The ExperimentConfig `colog train ARGV` builds, caught before any work is done."""
+    import colog.experiment
+    from colog.errors import CologError
+
+    def stop(config, out, overwrite=False):
+        seen.append(config)
+        raise CologError("stopped before training")
+
+    def _config(argv):
+        seen.clear()
+        assert main(["train", "x", *argv]) == 2
+        assert "stopped before training" in capsys.readouterr().err
+        return seen[0]
+
+    seen = []
+    monkeypatch.setattr(colog.experiment, "train_run", stop)
+    return _config
+
+
 @pytest.mark.parametrize("task, flag, included", [
     ("point", [], True), ("collective", [], False),  # the paper's windows
     ("collective", ["--current-line"], True), ("point", ["--no-current-line"], False),
 ])
-def test_train_current_line_flag_decides_whether_the_window_holds_the_line(monkeypatch, capsys, task, flag,
-                                                                            included):
-    import colog.experiment
-    from colog.errors import CologError
-
-    seen = []
-
-    def stop(config, out, overwrite=False):
-        seen.append(config)
-        raise CologError("stopped before training")
-
-    monkeypatch.setattr(colog.experiment, "train_run", stop)
-    assert main(["train", "x", "--task", task, *flag]) == 2
-    assert "stopped before training" in capsys.readouterr().err
-    assert seen[0].includes_current is included
-    assert seen[0].to_dict()["include_current"] == (None if not flag else included)
+def test_train_current_line_flag_decides_whether_the_window_holds_the_line(train_config, task, flag, included):
+    config = train_config(["--task", task, *flag])
+    assert config.includes_current is included
+    assert config.to_dict()["include_current"] == (None if not flag else included)
 
 
 @pytest.mark.parametrize("flag, on", [([], False), (["--window-positions"], True)])
-def test_train_window_positions_flag_reaches_the_model_config(monkeypatch, capsys, flag, on):
-    import colog.experiment
-    from colog.errors import CologError
-
-    seen = []
-
-    def stop(config, out, overwrite=False):
-        seen.append(config)
-        raise CologError("stopped before training")
-
-    monkeypatch.setattr(colog.experiment, "train_run", stop)
-    assert main(["train", "x", "--task", "collective", *flag]) == 2
-    assert seen[0].model.window_positions is on
+def test_train_window_positions_flag_reaches_the_model_config(train_config, flag, on):
+    assert train_config(["--task", "collective", *flag]).model.window_positions is on
