@@ -57,6 +57,19 @@ def test_results_of_another_dataset_are_kept(bench, bundled):
     assert "casper (paper)" in (out / "results.md").read_text()
 
 
+def test_colog_with_options_is_a_row_of_its_own(bench, bundled, tmp_path):
+    out, _ = bench
+    (tmp_path / "results.json").write_text((out / "results.json").read_text())
+    code = main(["benchmark", str(bundled / "bgl"), "--dataset", "bgl", "--seeds", "0", "--epochs", "1",
+                 "--min-epoch-steps", "0", "--methods", "colog", "--window-positions", "--out", str(tmp_path)])
+    assert code == 0
+    colog = [r for r in json.loads((tmp_path / "results.json").read_text())
+             if r["dataset"] == "bgl" and r["method"] == "colog"]
+    assert sorted(r["options"] for r in colog) == ["", "--window-positions"]  # the paper's CoLog is kept
+    table = (tmp_path / "results.md").read_text()
+    assert "| colog |" in table and "| colog (--window-positions) |" in table
+
+
 def test_unknown_method_is_named():
     with pytest.raises(UnknownNameError, match="unknown method 'rnn'"):
         method_names("lr,rnn")

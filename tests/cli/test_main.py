@@ -42,23 +42,33 @@ def test_demo_with_a_bad_flag_stops_before_writing_anything(capsys, tmp_path):
 
 
 @pytest.fixture
-def train_config(monkeypatch, capsys):
-    """The ExperimentConfig `colog train ARGV` builds, caught before any work is done."""
+def caught_config(monkeypatch, capsys):
+    """The ExperimentConfig `colog COMMAND ARGV` builds, caught before any work is done."""
+    import contextlib
+
     import colog.experiment
+    import colog.experiment.benchmark
+    import colog.experiment.studies
+    import colog.scale.cluster
+    import colog.scale.tune
     from colog.errors import CologError
 
-    def stop(config, out, overwrite=False):
+    def stop(config, *_, **__):
         seen.append(config)
         raise CologError("stopped before training")
 
     def _config(argv):
         seen.clear()
-        assert main(["train", "x", *argv]) == 2
+        assert main(argv) == 2
         assert "stopped before training" in capsys.readouterr().err
         return seen[0]
 
     seen = []
     monkeypatch.setattr(colog.experiment, "train_run", stop)
+    monkeypatch.setattr(colog.experiment.benchmark, "run_benchmark", stop)
+    monkeypatch.setattr(colog.experiment.studies, "run_study", lambda name, config, *a, **k: stop(config))
+    monkeypatch.setattr(colog.scale.tune, "run_tune", stop)
+    monkeypatch.setattr(colog.scale.cluster, "ray_session", lambda address: contextlib.nullcontext())
     return _config
 
 
@@ -66,12 +76,22 @@ def train_config(monkeypatch, capsys):
     ("point", [], True), ("collective", [], False),  # the paper's windows
     ("collective", ["--current-line"], True), ("point", ["--no-current-line"], False),
 ])
-def test_train_current_line_flag_decides_whether_the_window_holds_the_line(train_config, task, flag, included):
-    config = train_config(["--task", task, *flag])
+def test_train_current_line_flag_decides_whether_the_window_holds_the_line(caught_config, task, flag, included):
+    config = caught_config(["train", "x", "--task", task, *flag])
     assert config.includes_current is included
     assert config.to_dict()["include_current"] == (None if not flag else included)
 
 
 @pytest.mark.parametrize("flag, on", [([], False), (["--window-positions"], True)])
-def test_train_window_positions_flag_reaches_the_model_config(train_config, flag, on):
-    assert train_config(["--task", "collective", *flag]).model.window_positions is on
+def test_train_window_positions_flag_reaches_the_model_config(caught_config, flag, on):
+    assert caught_config(["train", "x", "--task", "collective", *flag]).model.window_positions is on
+
+
+@pytest.mark.parametrize("command", [["train", "x"], ["benchmark", "x", "--out", "b"],
+                                     ["study", "ablation", "x", "--out", "s"], ["tune", "x", "--out", "t"]])
+def test_every_command_that_trains_colog_takes_its_options(caught_config, command):
+    paper = caught_config([*command, "--task", "collective"])
+    assert paper.model_flags() == [] and not paper.includes_current and not paper.model.window_positions
+    ours = caught_config([*command, "--task", "collective", "--current-line", "--window-positions", "--bit-heads"])
+    assert ours.includes_current and ours.model.window_positions and ours.model.bit_heads
+    assert ours.model_flags() == ["--current-line", "--window-positions", "--bit-heads"]

@@ -133,11 +133,12 @@ def test_existing_run_directory_is_not_overwritten(bgl_run, bundled, capsys):
     assert (out / "metrics.json").read_text() == before
 
 
-@pytest.mark.parametrize("bit_heads, current, positions", [(False, None, False), (True, None, False),
-                                                         (False, True, False), (False, True, True)])
+@pytest.mark.parametrize("bit_heads, current, positions, options", [
+    (False, None, False, ""), (True, None, False, "--bit-heads"), (False, True, False, "--current-line"),
+    (False, True, True, "--current-line --window-positions")])
 def test_collective_task_has_four_classes_and_its_window_holds_the_line_only_when_asked(bundled, cache, tmp_path,
                                                                                         run_scores, bit_heads,
-                                                                                        current, positions):
+                                                                                        current, positions, options):
     config = ExperimentConfig(paths=[str(bundled / "bgl")], dataset="bgl", task="collective", window="background:1",
                               include_current=current,
                               model=replace(SMALL, bit_heads=bit_heads, window_positions=positions),
@@ -145,6 +146,8 @@ def test_collective_task_has_four_classes_and_its_window_holds_the_line_only_whe
     assert config.includes_current is bool(current)
     metrics = train_run(config, tmp_path / "run", progress=False)
     assert metrics["classes"] == ["normal", "point", "collective", "both"]
+    assert metrics["options"] == options  # the figures name the options of ours they were made with
+    assert f"<td>{options}</td>" in (tmp_path / "run" / "report.html").read_text()
     assert set(metrics["test"]["per_class"]) == set(metrics["classes"])
     saved = json.loads((tmp_path / "run" / "config.json").read_text())
     assert saved["task"] == "collective" and saved["window"] == "background:1"

@@ -14,6 +14,16 @@ from colog.cli.data import DATASET, FORMAT, JSON, PATHS, RULE, YEAR
 
 MIN_EPOCH_STEPS = typer.Option(200, "--min-epoch-steps", help="An epoch repeats passes over the distinct training "
                                                                 "inputs until it has this many steps (0: one pass).")
+# CoLog's options beyond the paper's network; every command that trains CoLog takes them.
+CURRENT_LINE = typer.Option(None, "--current-line/--no-current-line",
+                            help="Put the line itself in its window (default: yes for the point task, no for "
+                                 "collective, as the paper).")
+WINDOW_POSITIONS = typer.Option(False, "--window-positions",
+                                help="Add a learned vector per window row position, so the model knows which row is "
+                                     "the line's own (--current-line) and which came before or after (the paper's "
+                                     "network reads it nearly as a set).")
+BIT_HEADS = typer.Option(False, "--bit-heads", help="4-class task: the line's and the window's anomaly bits from two "
+                                                    "heads (their product is the class distribution), not one softmax.")
 
 
 def register(app: typer.Typer) -> None:
@@ -26,10 +36,7 @@ def train(paths: list[Path] = PATHS, dataset: Optional[str] = DATASET, rule: Opt
           task: str = typer.Option("point", help="point (2 classes) or collective (normal/point/collective/both)."),
           protocol: str = typer.Option("paper", help="paper (random stratified 60/20/20) or chronological."),
           window: str = typer.Option("context:1", help="background:W or context:W (the paper: context:1)."),
-          current_line: Optional[bool] = typer.Option(
-              None, "--current-line/--no-current-line",
-              help="Put the line itself in its window (default: yes for the point task, no for collective, as "
-                   "the paper)."),
+          current_line: Optional[bool] = CURRENT_LINE,
           balance: str = typer.Option("tomek", help="none, tomek, random-under, near-miss, cnn, ncr, oss."),
           seed: int = typer.Option(0, help="Seed of the split, word2vec and the network."),
           epochs: int = typer.Option(20, help="At most this many epochs (early stopping may end sooner)."),
@@ -41,13 +48,7 @@ def train(paths: list[Path] = PATHS, dataset: Optional[str] = DATASET, rule: Opt
           no_impressed: bool = typer.Option(False, "--no-impressed", help="Ablation: self-attention only."),
           no_mal: bool = typer.Option(False, "--no-mal", help="Ablation: no modality adaptation layer."),
           no_balancing_layer: bool = typer.Option(False, "--no-balancing-layer", help="Ablation: mean pooling."),
-          bit_heads: bool = typer.Option(False, "--bit-heads",
-                                         help="4-class task: the line's and the window's anomaly bits from two "
-                                              "heads (their product is the class distribution), not one softmax."),
-          window_positions: bool = typer.Option(
-              False, "--window-positions",
-              help="Add a learned vector per window row position, so the model knows which row is the line's own "
-                   "(--current-line) and which came before or after (the paper's network reads it nearly as a set)."),
+          bit_heads: bool = BIT_HEADS, window_positions: bool = WINDOW_POSITIONS,
           no_source_token: bool = typer.Option(False, "--no-source-token",
                                                help="Do not lead the tokens with the file type (the paper's input)."),
           out: Path = typer.Option(Path("runs/latest"), "--out", "-o", help="Run directory to create."),
@@ -89,8 +90,9 @@ def show_metrics(metrics: dict, rundir: Path, as_json: bool = False) -> None:
         typer.echo(json.dumps(metrics))
         return
     t = metrics["test"]
+    options = f" · CoLog with {metrics['options']}" if metrics.get("options") else ""
     typer.echo(f"{metrics.get('dataset') or 'logs'} · {metrics['task']} task · {metrics['protocol']} protocol · "
-               f"labels {metrics['label_source']}")
+               f"labels {metrics['label_source']}{options}")
     typer.echo(f"test ({t['n']:,} lines, {t['n_anomalies']:,} anomalous): macro-F1 {t['macro_f1']:.4f}  "
                f"accuracy {t['accuracy']:.4f}  anomaly P/R/F1 {t['anomaly_precision']:.4f}/"
                f"{t['anomaly_recall']:.4f}/{t['anomaly_f1']:.4f}")

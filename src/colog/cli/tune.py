@@ -8,7 +8,7 @@ from typing import Optional
 import typer
 
 from colog.cli.data import DATASET, FORMAT, PATHS, RULE, YEAR
-from colog.cli.train import MIN_EPOCH_STEPS
+from colog.cli.train import BIT_HEADS, CURRENT_LINE, MIN_EPOCH_STEPS, WINDOW_POSITIONS
 
 
 def register(app: typer.Typer) -> None:
@@ -26,6 +26,8 @@ def tune(paths: list[Path] = PATHS, dataset: Optional[str] = DATASET, rule: Opti
          min_epoch_steps: int = MIN_EPOCH_STEPS,
          cpus_per_trial: int = typer.Option(1, "--cpus-per-trial", min=1),
          task: str = typer.Option("point"), window: str = typer.Option("context:1"),
+         current_line: Optional[bool] = CURRENT_LINE, window_positions: bool = WINDOW_POSITIONS,
+         bit_heads: bool = BIT_HEADS,
          seed: int = typer.Option(0),
          address: Optional[str] = typer.Option(None, "--address", help="Join a Ray cluster (auto, ray://host:10001); "
                                                                        "default: start a local one."),
@@ -36,12 +38,15 @@ def tune(paths: list[Path] = PATHS, dataset: Optional[str] = DATASET, rule: Opti
 
     from colog.experiment import ExperimentConfig
     from colog.features.split import SplitConfig
+    from colog.model import CoLogConfig
     from colog.scale.cluster import ray_session
     from colog.scale.tune import run_tune
     from colog.training import TrainConfig
 
     config = ExperimentConfig(paths=[str(Path(p).resolve()) for p in paths], dataset=dataset, format=fmt, rule=rule,
-                              year=year, task=task, window=window, split=SplitConfig(seed=seed),
+                              year=year, task=task, window=window, include_current=current_line,
+                              split=SplitConfig(seed=seed),
+                              model=replace(CoLogConfig(), window_positions=window_positions, bit_heads=bit_heads),
                               train=replace(TrainConfig(), seed=seed, min_epoch_steps=min_epoch_steps))
     with ray_session(address):
         summary = run_tune(config, grid, out, num_samples, epochs, best_epochs, cpus_per_trial)

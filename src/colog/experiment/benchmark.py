@@ -76,6 +76,7 @@ def run_benchmark(config: ExperimentConfig, methods: list[str], seeds: list[int]
                     "unseen_macro_f1": u["macro_f1"] if u else None,
                     "unseen_anomaly_f1": u["anomaly_f1"] if u else None,
                     "note": getattr(method, "note", ""),
+                    "options": " ".join(cfg.model_flags()) if name == "colog" else "",
                 })
                 logger.info("%s seed %d: macro-F1 %.4f", name, seed, m["macro_f1"])
                 bar.update(1)
@@ -100,9 +101,20 @@ def _merge(path: Path, new: list[dict]) -> list[dict]:
         old = json.loads(path.read_text(encoding="utf-8"))
     except ValueError:
         old = []
-    key = lambda r: (r["method"], r["dataset"], r["protocol"], r.get("task"), r["seed"])  # noqa: E731
+    key = lambda r: (_label(r), r["dataset"], r["protocol"], r.get("task"), r["seed"])  # noqa: E731
     replaced = {key(r) for r in new}
     return [r for r in old if isinstance(r, dict) and key(r) not in replaced] + new
+
+
+def _label(r: dict) -> str:
+    """The method as the tables name it: CoLog with options beyond the paper's is a row of its own."""
+    return f"{r['method']} ({r['options']})" if r.get("options") else r["method"]
+
+
+def _order(name: str) -> tuple[int, str]:
+    """Rows in the paper's method order; CoLog with options right after CoLog."""
+    base = name.split(" ")[0]
+    return ORDER.index(base) if base in ORDER else len(ORDER), name
 
 
 def _column(r: dict) -> str:
@@ -115,9 +127,9 @@ def _summary(results: list[dict], metric: str) -> dict[str, dict[str, tuple[floa
     groups: dict[str, dict[str, list[float]]] = {}
     for r in results:
         if r.get(metric) is not None:  # older results, or no unseen test line
-            groups.setdefault(_column(r), {}).setdefault(r["method"], []).append(r[metric])
+            groups.setdefault(_column(r), {}).setdefault(_label(r), []).append(r[metric])
     return {col: {m: (float(np.mean(v)), float((max(v) - min(v)) / 2), len(v)) for m, v in sorted(
-        methods.items(), key=lambda kv: ORDER.index(kv[0]) if kv[0] in ORDER else 99)}
+        methods.items(), key=lambda kv: _order(kv[0]))}
         for col, methods in sorted(groups.items())}
 
 
@@ -139,7 +151,7 @@ def markdown_table(results: list[dict]) -> str:
         columns = list(table)
         if not columns:
             continue
-        methods = [m for m in ORDER if any(m in table[c] for c in columns)]
+        methods = sorted({m for c in columns for m in table[c]}, key=_order)
         lines = [f"### {title} (mean ± spread over seeds)", "",
                  "| method | " + " | ".join(columns) + " |", "|---|" + "---|" * len(columns)]
         for m in methods:
@@ -161,10 +173,10 @@ def markdown_table(results: list[dict]) -> str:
     seconds: dict[str, list[tuple[float, float]]] = {}
     for r in results:
         n_train, n_test = max(r.get("n_train", 1), 1), max(r["n_test"], 1)
-        seconds.setdefault(r["method"], []).append((r["train_seconds"] / n_train, r["infer_seconds"] / n_test))
+        seconds.setdefault(_label(r), []).append((r["train_seconds"] / n_train, r["infer_seconds"] / n_test))
     lines = ["### seconds per line (mean over datasets and seeds; same machine, same run)", "",
              "| method | train s/line | inference s/line |", "|---|---|---|"]
-    for m in [m for m in ORDER if m in seconds]:
+    for m in sorted(seconds, key=_order):
         tr, inf = np.mean([s[0] for s in seconds[m]]), np.mean([s[1] for s in seconds[m]])
         lines.append(f"| {m} | {tr:.2e} | {inf:.2e} |")
     parts.append("\n".join(lines))

@@ -55,6 +55,18 @@ class ExperimentConfig:
     def includes_current(self) -> bool:
         return self.task == "point" if self.include_current is None else self.include_current
 
+    def model_flags(self) -> list[str]:
+        """The options of ours (not the paper's) that change CoLog's input or head here, as `colog train` flags:
+        results name them, so a figure with them is never read as the paper's model's."""
+        flags = []
+        if self.include_current is not None and self.include_current != (self.task == "point"):
+            flags.append("--current-line" if self.include_current else "--no-current-line")
+        if self.model.window_positions:
+            flags.append("--window-positions")
+        if self.model.bit_heads:
+            flags.append("--bit-heads")
+        return flags
+
     def to_dict(self) -> dict:
         out = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("split", "model", "train")}
         out.update(split=asdict(self.split), model=self.model.to_dict(), train=self.train.to_dict(),

@@ -182,7 +182,8 @@ def run_study(name: str, config: ExperimentConfig, out: Path, progress: bool = T
     data = load_data(config, progress)
     rows = RUNNERS[name](data, config, progress, out=out, **options)
     result = {"study": name, "dataset": config.dataset, "task": config.task, "protocol": config.split.protocol,
-              "seed": config.split.seed, "label_source": data.summary["label_source"], "rows": rows}
+              "seed": config.split.seed, "label_source": data.summary["label_source"],
+              "options": " ".join(config.model_flags()), "rows": rows}
     write_json(result, out / "study.json")
     with atomic_path(out / "study.md") as tmp:
         tmp.write_text(study_markdown(result), encoding="utf-8")
@@ -195,8 +196,9 @@ def study_markdown(result: dict) -> str:
     keys = [k for k in ("macro_f1", "anomaly_f1", "accuracy", "train_seconds_per_line", "infer_seconds_per_line",
                         "train_seconds", "n") if any(k in r for r in rows)]
     best = max((r.get("macro_f1", -1) for r in rows), default=-1)
+    options = f"; CoLog with `{result['options']}`" if result.get("options") else ""
     lines = [f"# Study: {result['study']} — {result['dataset']} ({result['protocol']} protocol, {result['task']} task, "
-             f"seed {result['seed']})", "", f"Labels: {result['label_source']}.", "",
+             f"seed {result['seed']}{options})", "", f"Labels: {result['label_source']}.", "",
              "| variant | " + " | ".join(keys) + " |", "|---|" + "---|" * len(keys)]
     for r in rows:
         cells = []
