@@ -91,7 +91,7 @@ def test_train_window_positions_flag_reaches_the_model_config(caught_config, fla
                                      ["study", "ablation", "x", "--out", "s"], ["tune", "x", "--out", "t"]])
 def test_every_command_that_trains_colog_takes_its_options(caught_config, command):
     paper = caught_config([*command, "--task", "collective"])
-    assert paper.model_flags() == [] and not paper.includes_current and not paper.model.window_positions
+    assert paper.options == "" and not paper.includes_current and not paper.model.window_positions
     ours = caught_config([*command, "--task", "collective", "--current-line", "--window-positions", "--bit-heads"])
     assert ours.includes_current and ours.model.window_positions and ours.model.bit_heads
-    assert ours.model_flags() == ["--current-line", "--window-positions", "--bit-heads"]
+    assert ours.options == "--current-line --window-positions --bit-heads"

@@ -76,7 +76,7 @@ def run_benchmark(config: ExperimentConfig, methods: list[str], seeds: list[int]
                     "unseen_macro_f1": u["macro_f1"] if u else None,
                     "unseen_anomaly_f1": u["anomaly_f1"] if u else None,
                     "note": getattr(method, "note", ""),
-                    "options": " ".join(cfg.model_flags()) if name == "colog" else "",
+                    "options": cfg.options if name == "colog" else "",
                 })
                 logger.info("%s seed %d: macro-F1 %.4f", name, seed, m["macro_f1"])
                 bar.update(1)

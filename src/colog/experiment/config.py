@@ -55,7 +55,8 @@ class ExperimentConfig:
     def includes_current(self) -> bool:
         return self.task == "point" if self.include_current is None else self.include_current
 
-    def model_flags(self) -> list[str]:
+    @property
+    def options(self) -> str:
         """The options of ours (not the paper's) that change CoLog's input or head here, as `colog train` flags:
         results name them, so a figure with them is never read as the paper's model's."""
         flags = []
@@ -65,7 +66,7 @@ class ExperimentConfig:
             flags.append("--window-positions")
         if self.model.bit_heads:
             flags.append("--bit-heads")
-        return flags
+        return " ".join(flags)
 
     def to_dict(self) -> dict:
         out = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("split", "model", "train")}

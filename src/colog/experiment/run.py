@@ -130,7 +130,7 @@ def _evaluate(model: CoLog, data: Prepared, inputs: ModelInputs, config: Experim
     out = {
         "dataset": config.dataset, "task": config.task, "protocol": config.split.protocol,
         "label_source": label_source, "seed": config.train.seed, "window": config.window,
-        "balance": config.balance, "options": " ".join(config.model_flags()), "classes": data.class_names,
+        "balance": config.balance, "options": config.options, "classes": data.class_names,
         "n_train": int((data.split == 0).sum()), "n_valid": int((data.split == 1).sum()), "n_test": len(test),
         "infer_seconds": infer_seconds, "infer_lines_per_second": len(test) / max(infer_seconds, 1e-9),
         "labels_readable_by_model": label_source.startswith("keywords"),  # the rule's words are model input

@@ -183,7 +183,7 @@ def run_study(name: str, config: ExperimentConfig, out: Path, progress: bool = T
     rows = RUNNERS[name](data, config, progress, out=out, **options)
     result = {"study": name, "dataset": config.dataset, "task": config.task, "protocol": config.split.protocol,
               "seed": config.split.seed, "label_source": data.summary["label_source"],
-              "options": " ".join(config.model_flags()), "rows": rows}
+              "options": config.options, "rows": rows}
     write_json(result, out / "study.json")
     with atomic_path(out / "study.md") as tmp:
         tmp.write_text(study_markdown(result), encoding="utf-8")

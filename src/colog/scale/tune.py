@@ -115,7 +115,7 @@ def run_tune(config: ExperimentConfig, grid: str, out: Path, num_samples: int | 
     chosen = {k: best.config[k] for k in ("layers", "heads", "hidden")}
     summary = {"grid": grid, "trials": len(results), "failed": len(errors), "epochs_per_trial": epochs,
                "best": chosen, "best_valid_macro_f1": float(best.metrics["valid_macro_f1"]),
-               "dataset": config.dataset, "options": " ".join(config.model_flags())}
+               "dataset": config.dataset, "options": config.options}
     _plot(results, out / "search.png")
     best_config = replace(config, model=replace(config.model, **chosen),
                           train=replace(config.train, epochs=best_epochs))
