@@ -109,3 +109,14 @@ def test_rows_scored_before_the_macro_fix_merge_on_todays_definition(tmp_path):
     (tmp_path / "results.json").write_text(json.dumps(old))
     merged = _merge(tmp_path / "results.json", [{**base, "method": "dt", "seed": 0, "unseen_macro_f1": 1.0}])
     assert [r["unseen_macro_f1"] for r in merged] == [1.0, 0.4, 0.5, 1.0]
+
+
+@pytest.mark.parametrize("text", ["{not json", '{"method": "svm"}', "[1, 2]"])
+def test_earlier_results_that_cannot_be_merged_are_refused_before_any_fit(bundled, tmp_path, capsys, text):
+    (tmp_path / "results.json").write_text(text)
+    code = main(["benchmark", str(bundled / "casper"), "--dataset", "casper", "--year", "2008", "--seeds", "0",
+                 "--methods", "lr", "--out", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 2 and "results.json" in err and "--out" in err and "Traceback" not in err
+    assert (tmp_path / "results.json").read_text() == text  # the earlier file is kept, not overwritten
+    assert not (tmp_path / "results.md").exists()

@@ -19,6 +19,7 @@ import numpy as np
 
 from colog.artifacts import atomic_path, write_json
 from colog.baselines import ORDER, Features, make
+from colog.errors import InputError
 from colog.evaluation.metrics import classification_metrics
 from colog.evaluation.plots import method_bars
 from colog.experiment.config import ExperimentConfig
@@ -43,6 +44,7 @@ def run_benchmark(config: ExperimentConfig, methods: list[str], seeds: list[int]
                   progress: bool = True) -> list[dict]:
     """Fit and score `methods` for each seed; merge into out/results.json and redraw the table and plot."""
     out.mkdir(parents=True, exist_ok=True)
+    _earlier(out / "results.json")  # refuse a file we cannot merge into before hours of fitting, not after
     data = load_data(config, progress)
     results = []
     with progress_bar(total=len(seeds) * len(methods), desc="benchmark", unit="fit", enabled=progress) as bar:
@@ -95,15 +97,24 @@ def _save(out: Path, results: list[dict]) -> None:
 
 def _merge(path: Path, new: list[dict]) -> list[dict]:
     """Earlier results in `path`, minus those this run replaces, then this run's."""
-    if not path.is_file():
-        return new
-    try:
-        old = json.loads(path.read_text(encoding="utf-8"))
-    except ValueError:
-        old = []
     key = lambda r: (_label(r), r["dataset"], r["protocol"], r.get("task"), r["seed"])  # noqa: E731
     replaced = {key(r) for r in new}
-    return [_rescored(r) for r in old if isinstance(r, dict) and key(r) not in replaced] + new
+    return [_rescored(r) for r in _earlier(path) if key(r) not in replaced] + new
+
+
+def _earlier(path: Path) -> list[dict]:
+    """The results already in `path` (none if it does not exist); a file that is not one is an error, not empty."""
+    if not path.exists():
+        return []
+    try:
+        rows = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{path}: cannot read earlier benchmark results ({exc}); move it or choose another "
+                         "--out") from exc
+    if not isinstance(rows, list) or not all(isinstance(r, dict) and {"method", "dataset", "protocol", "seed"} <= set(r)
+                                             for r in rows):
+        raise InputError(f"{path}: not a colog benchmark results file; move it or choose another --out")
+    return rows
 
 
 def _rescored(r: dict) -> dict:
