@@ -1,16 +1,18 @@
 """Training throughput at the paper's defaults: colog's data path next to the reference code's way.
 
     python benchmarks/train_throughput.py [PATH --dataset NAME] [--steps 40] [--ceiling]
+                                          [--layers 2 --heads 4 --hidden 256 --ffn 2048]
 
-Both use the same network (T=2, 4 heads, d=256, FFN 2048, batch 32) and the fused Adam `Trainer.fit`
-builds, on the same training split. colog: dynamic padding, window vectors gathered by message id per
-batch, one step per distinct (input, label). Reference way (NasirzadehMoh/CoLog): tokens and windows
-padded to 60 rows, every line's window vectors copied per line, every line trained. Lines/s counts
-training lines covered per second of an epoch.
+Both use the same network (the paper's: T=2, 4 heads, d=256, FFN 2048; or the sizes given, as `colog train`
+takes them), batch 32 and the fused Adam `Trainer.fit` builds, on the same training split. colog: dynamic
+padding, window vectors gathered by message id per batch, one step per distinct (input, label). Reference
+way (NasirzadehMoh/CoLog): tokens and windows padded to 60 rows, every line's window vectors copied per line,
+every line trained. Lines/s counts training lines covered per second of an epoch.
 
 `--ceiling` adds where the speed stops on this CPU: fp32 and bf16 matrix products at the FFN's shape,
 the network trained in fp32 and wholly in bf16 on the same batches (an upper bound for any
-mixed-precision scheme: no casts, no fp32 master weights), and a profile of an fp32 step.
+mixed-precision scheme: no casts, no fp32 master weights), and a profile of an fp32 step; always the paper's
+network.
 """
 
 from __future__ import annotations
@@ -61,10 +63,11 @@ def matmul_gflops(dtype: torch.dtype, rows: int = 240, n: int = 200) -> float:
     return 2 * rows * 256 * 2048 * n / (time.perf_counter() - start) / 1e9
 
 
-def stepper(vectors: torch.Tensor, batch, labels: torch.Tensor, dtype: torch.dtype = torch.float32):
+def stepper(vectors: torch.Tensor, batch, labels: torch.Tensor, dtype: torch.dtype = torch.float32,
+            net: CoLogConfig = CoLogConfig()):
     """A function that trains one batch of rows, the whole network in `dtype`; `batch(rows)` gives the four
     input arrays (colog's `ModelInputs.batch`, or `reference_batch`)."""
-    model = CoLog(CoLogConfig(), vectors).to(dtype).train()
+    model = CoLog(net, vectors).to(dtype).train()
     opt = Trainer(TrainConfig()).optimizer(model)  # the optimizer `Trainer.fit` builds
 
     def step(rows: np.ndarray) -> None:
@@ -121,7 +124,10 @@ def main() -> int:
     ap.add_argument("--dataset", default="casper")
     ap.add_argument("--steps", type=int, default=40, help="steps timed for the reference way")
     ap.add_argument("--ceiling", action="store_true", help="also print where the speed stops (module doc)")
+    for size, default in (("layers", 2), ("heads", 4), ("hidden", 256), ("ffn", 2048)):
+        ap.add_argument(f"--{size}", type=int, default=default, help=f"as colog train (the paper: {default})")
     args = ap.parse_args()
+    net = CoLogConfig(layers=args.layers, heads=args.heads, hidden=args.hidden, ffn=args.ffn)
     torch.set_num_threads(2)
     config = ExperimentConfig(paths=[args.path], dataset=args.dataset, year=2008)
     data = load_data(config, progress=False)
@@ -131,13 +137,13 @@ def main() -> int:
     train = balanced_train_rows(data, inputs, config)
     labels = torch.from_numpy(data.labels)
 
-    model = CoLog(CoLogConfig(), vectors)
+    model = CoLog(net, vectors)
     trainer = Trainer(TrainConfig(epochs=1, patience=99), progress=False)
     history = trainer.fit(model, inputs, data.labels, train, lambda m: (0.0, 0.0))
     ours = history.passes * len(train) / history.train_seconds
     distinct = history.lines_seen // history.passes  # per pass
 
-    step = stepper(vectors, lambda rows: reference_batch(inputs, rows), labels)
+    step = stepper(vectors, lambda rows: reference_batch(inputs, rows), labels, net=net)
     order = np.random.default_rng(0).permutation(train)
     start = time.perf_counter()
     for i in range(args.steps):
@@ -145,7 +151,8 @@ def main() -> int:
     reference = args.steps * 32 / (time.perf_counter() - start)
     per_line_mb = 60 * inputs.vectors.shape[1] * 4 * len(train) / 2**20
     print(f"dataset {args.dataset}: {len(train):,} training lines, {distinct:,} distinct inputs, "
-          f"{len(inputs.vectors):,} unique messages")
+          f"{len(inputs.vectors):,} unique messages; network T={net.layers}, {net.heads} heads, d={net.hidden}, "
+          f"FFN {net.ffn}")
     print("| data path | training lines/s | window memory |")
     print("|---|---|---|")
     print(f"| colog (dynamic padding, gathered by id, distinct inputs) | {ours:,.0f} | "

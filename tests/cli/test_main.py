@@ -95,3 +95,16 @@ def test_every_command_that_trains_colog_takes_its_options(caught_config, comman
     ours = caught_config([*command, "--task", "collective", "--current-line", "--window-positions", "--bit-heads"])
     assert ours.includes_current and ours.model.window_positions and ours.model.bit_heads
     assert ours.options == "--current-line --window-positions --bit-heads"
+
+
+@pytest.mark.parametrize("command", [["train", "x"], ["benchmark", "x", "--out", "b"],
+                                     ["study", "ablation", "x", "--out", "s"]])
+def test_network_sizes_reach_the_model_and_name_the_figures(caught_config, command):
+    paper = caught_config(command).model
+    assert (paper.layers, paper.heads, paper.hidden, paper.ffn, paper.dropout) == (2, 4, 256, 2048, 0.1)
+    sizes = ["--layers", "1", "--heads", "2", "--hidden", "64", "--ffn", "512", "--dropout", "0.2"]
+    small = caught_config([*command, "--window-positions", *sizes])
+    assert (small.model.layers, small.model.heads, small.model.hidden, small.model.ffn,
+            small.model.dropout) == (1, 2, 64, 512, 0.2)
+    assert small.options == "--window-positions --layers 1 --heads 2 --hidden 64 --ffn 512 --dropout 0.2"
+    assert caught_config([*command, "--ffn", "2048", "--hidden", "256"]).options == ""  # the paper's sizes, said

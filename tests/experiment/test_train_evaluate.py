@@ -116,6 +116,9 @@ def test_evaluate_rejects_an_incomplete_run_directory(bgl_run, tmp_path, capsys)
     (["--batch-size", "0"], "training batch_size=0"),
     (["--lr", "-1"], "training lr=-1.0"),
     (["--min-epoch-steps", "-3"], "training min_epoch_steps=-3"),
+    (["--hidden", "100", "--heads", "8"], "hidden=100 is not divisible by heads=8"),
+    (["--ffn", "0"], "ffn=0; expected an integer >= 1"),
+    (["--dropout", "1"], "dropout=1.0; expected 0 <= dropout < 1"),
 ])
 def test_train_bad_input(bundled, tmp_path, capsys, cache, argv, message):
     out = tmp_path / "run"
@@ -146,8 +149,9 @@ def test_collective_task_has_four_classes_and_its_window_holds_the_line_only_whe
     assert config.includes_current is bool(current)
     metrics = train_run(config, tmp_path / "run", progress=False)
     assert metrics["classes"] == ["normal", "point", "collective", "both"]
-    assert metrics["options"] == options  # the figures name the options of ours they were made with
-    assert f"<td>{options}</td>" in (tmp_path / "run" / "report.html").read_text()
+    named = " ".join(filter(None, [options, "--heads 2 --hidden 64 --ffn 128"]))  # SMALL's sizes are not the paper's
+    assert metrics["options"] == named  # the figures name the options of ours they were made with
+    assert f"<td>{named}</td>" in (tmp_path / "run" / "report.html").read_text()
     assert set(metrics["test"]["per_class"]) == set(metrics["classes"])
     saved = json.loads((tmp_path / "run" / "config.json").read_text())
     assert saved["task"] == "collective" and saved["window"] == "background:1"

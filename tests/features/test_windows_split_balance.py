@@ -64,6 +64,10 @@ def test_split_errors():
         split_lines(_table(5), np.zeros(5, dtype=int), SplitConfig())
     with pytest.raises(CologError, match="unknown protocol"):
         split_lines(_table(20), np.zeros(20, dtype=int), SplitConfig("random"))
+    # Twelve one-line logs: each file group's 60 % rounds to its one line, so nothing is left for valid or test.
+    files = [f"f{i}.log" for i in range(12)]
+    with pytest.raises(CologError, match="the valid split is empty"):
+        split_lines(_table(12, files), np.zeros(12, dtype=int), SplitConfig("chronological"))
 
 
 def test_unseen_mask():

@@ -9,7 +9,8 @@ from typing import Optional
 import typer
 
 from colog.cli.data import DATASET, FORMAT, PATHS, RULE, YEAR
-from colog.cli.train import BIT_HEADS, CURRENT_LINE, MIN_EPOCH_STEPS, WINDOW_POSITIONS
+from colog.cli.train import (BIT_HEADS, CURRENT_LINE, DROPOUT, FFN, HEADS, HIDDEN, LAYERS, MIN_EPOCH_STEPS,
+                              WINDOW_POSITIONS, network)
 
 
 def register(app: typer.Typer) -> None:
@@ -27,6 +28,7 @@ def benchmark(paths: list[Path] = PATHS, dataset: Optional[str] = DATASET, rule:
               window: str = typer.Option("context:1", help="The window every method reads (CoLog's default)."),
               current_line: Optional[bool] = CURRENT_LINE, window_positions: bool = WINDOW_POSITIONS,
               bit_heads: bool = BIT_HEADS,
+              layers: int = LAYERS, heads: int = HEADS, hidden: int = HIDDEN, ffn: int = FFN, dropout: float = DROPOUT,
               epochs: int = typer.Option(20, help="CoLog's epoch limit (the paper's 20)."),
               min_epoch_steps: int = MIN_EPOCH_STEPS,
               out: Path = typer.Option(..., "--out", "-o", help="Directory for results.json, results.md, results.png "
@@ -36,7 +38,6 @@ def benchmark(paths: list[Path] = PATHS, dataset: Optional[str] = DATASET, rule:
     from colog.experiment import ExperimentConfig
     from colog.experiment.benchmark import run_benchmark
     from colog.features.split import SplitConfig
-    from colog.model import CoLogConfig
     from colog.training import TrainConfig
 
     try:
@@ -49,7 +50,8 @@ def benchmark(paths: list[Path] = PATHS, dataset: Optional[str] = DATASET, rule:
     config = ExperimentConfig(paths=[str(Path(p).resolve()) for p in paths], dataset=dataset, format=fmt, rule=rule,
                               year=year, task=task, window=window, include_current=current_line,
                               split=SplitConfig(protocol=protocol),
-                              model=replace(CoLogConfig(), window_positions=window_positions, bit_heads=bit_heads),
+                              model=network(layers, heads, hidden, ffn, dropout, window_positions=window_positions,
+                                            bit_heads=bit_heads),
                               train=replace(TrainConfig(), epochs=epochs, min_epoch_steps=min_epoch_steps))
     results = run_benchmark(config, names, seed_list, out)
     for r in results:

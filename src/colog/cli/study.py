@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Optional
 import typer
 
 from colog.cli.data import DATASET, FORMAT, PATHS, RULE, YEAR
-from colog.cli.train import BIT_HEADS, CURRENT_LINE, MIN_EPOCH_STEPS, WINDOW_POSITIONS
+from colog.cli.train import (BIT_HEADS, CURRENT_LINE, DROPOUT, FFN, HEADS, HIDDEN, LAYERS, MIN_EPOCH_STEPS,
+                              WINDOW_POSITIONS, network)
 
 if TYPE_CHECKING:  # torch loads with it; the command imports it when it runs
     from colog.experiment import ExperimentConfig
@@ -48,6 +49,7 @@ def study(name: str = typer.Argument(..., help="ablation, window, train-ratio, i
           window: str = typer.Option("context:1", help="The window of every variant the study does not vary."),
           current_line: Optional[bool] = CURRENT_LINE, window_positions: bool = WINDOW_POSITIONS,
           bit_heads: bool = BIT_HEADS,
+          layers: int = LAYERS, heads: int = HEADS, hidden: int = HIDDEN, ffn: int = FFN, dropout: float = DROPOUT,
           seed: int = typer.Option(0),
           epochs: int = typer.Option(20, help="CoLog's epoch limit for every variant."),
           min_epoch_steps: int = MIN_EPOCH_STEPS,
@@ -63,7 +65,6 @@ def study(name: str = typer.Argument(..., help="ablation, window, train-ratio, i
     from colog.experiment import ExperimentConfig
     from colog.experiment.studies import STUDIES, run_study
     from colog.features.split import SplitConfig
-    from colog.model import CoLogConfig
     from colog.training import TrainConfig
 
     if name not in STUDIES:
@@ -71,7 +72,8 @@ def study(name: str = typer.Argument(..., help="ablation, window, train-ratio, i
     config = ExperimentConfig(paths=[str(Path(p).resolve()) for p in paths], dataset=dataset, format=fmt, rule=rule,
                               year=year, task=task, window=window, include_current=current_line,
                               split=SplitConfig(protocol=protocol, seed=seed),
-                              model=replace(CoLogConfig(), window_positions=window_positions, bit_heads=bit_heads),
+                              model=network(layers, heads, hidden, ffn, dropout, window_positions=window_positions,
+                                            bit_heads=bit_heads),
                               train=replace(TrainConfig(), epochs=epochs, seed=seed, min_epoch_steps=min_epoch_steps))
     default = "0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8" if name == "train-ratio" else "0.05,0.1,0.15,0.2"
     from colog.baselines import method_names

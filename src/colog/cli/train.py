@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 
 from colog.cli.data import DATASET, FORMAT, JSON, PATHS, RULE, YEAR
+
+if TYPE_CHECKING:  # torch loads with it; commands import it when they run
+    from colog.model import CoLogConfig
 
 
 MIN_EPOCH_STEPS = typer.Option(200, "--min-epoch-steps", help="An epoch repeats passes over the distinct training "
@@ -24,6 +27,19 @@ WINDOW_POSITIONS = typer.Option(False, "--window-positions",
                                      "network reads it nearly as a set).")
 BIT_HEADS = typer.Option(False, "--bit-heads", help="4-class task: the line's and the window's anomaly bits from two "
                                                     "heads (their product is the class distribution), not one softmax.")
+# The network's sizes; the defaults are the paper's. A smaller network trains faster on few cores (docs/results.md).
+LAYERS = typer.Option(2, "--layers", help="Collaborative blocks T (the paper: 2).")
+HEADS = typer.Option(4, "--heads", help="Attention heads (the paper: 4); they must divide --hidden.")
+HIDDEN = typer.Option(256, "--hidden", help="The streams' width d (the paper: 256).")
+FFN = typer.Option(2048, "--ffn", help="Feed-forward width in each block (the paper: 2048).")
+DROPOUT = typer.Option(0.1, "--dropout", help="Dropout in every block (the paper: 0.1).")
+
+
+def network(layers: int, heads: int, hidden: int, ffn: int, dropout: float, **switches) -> "CoLogConfig":
+    """The CoLog config a command's options ask for; a bad size stops here with one line, before any data is read."""
+    from colog.model import CoLogConfig
+
+    return replace(CoLogConfig(), layers=layers, heads=heads, hidden=hidden, ffn=ffn, dropout=dropout, **switches)
 
 
 def register(app: typer.Typer) -> None:
@@ -49,6 +65,7 @@ def train(paths: list[Path] = PATHS, dataset: Optional[str] = DATASET, rule: Opt
           no_mal: bool = typer.Option(False, "--no-mal", help="Ablation: no modality adaptation layer."),
           no_balancing_layer: bool = typer.Option(False, "--no-balancing-layer", help="Ablation: mean pooling."),
           bit_heads: bool = BIT_HEADS, window_positions: bool = WINDOW_POSITIONS,
+          layers: int = LAYERS, heads: int = HEADS, hidden: int = HIDDEN, ffn: int = FFN, dropout: float = DROPOUT,
           no_source_token: bool = typer.Option(False, "--no-source-token",
                                                help="Do not lead the tokens with the file type (the paper's input)."),
           out: Path = typer.Option(Path("runs/latest"), "--out", "-o", help="Run directory to create."),
@@ -58,7 +75,6 @@ def train(paths: list[Path] = PATHS, dataset: Optional[str] = DATASET, rule: Opt
     # torch loads here, not at start-up: `colog parse` stays quick.
     from colog.experiment import ExperimentConfig, train_run
     from colog.features.split import SplitConfig
-    from colog.model import CoLogConfig
     from colog.training import TrainConfig
 
     if no_semantic and no_sequence:
@@ -67,9 +83,9 @@ def train(paths: list[Path] = PATHS, dataset: Optional[str] = DATASET, rule: Opt
         paths=[str(Path(p).resolve()) for p in paths], dataset=dataset, format=fmt, rule=rule, year=year, task=task,
         window=window, include_current=current_line, balance=balance, source_token=not no_source_token,
         split=SplitConfig(protocol=protocol, seed=seed),
-        model=replace(CoLogConfig(), semantic=not no_semantic, sequence=not no_sequence, impressed=not no_impressed,
-                      mal=not no_mal, balancing_layer=not no_balancing_layer, bit_heads=bit_heads,
-                      window_positions=window_positions),
+        model=network(layers, heads, hidden, ffn, dropout, semantic=not no_semantic, sequence=not no_sequence,
+                      impressed=not no_impressed, mal=not no_mal, balancing_layer=not no_balancing_layer,
+                      bit_heads=bit_heads, window_positions=window_positions),
         train=replace(TrainConfig(), epochs=epochs, batch_size=batch_size, lr=lr, seed=seed,
                       min_epoch_steps=min_epoch_steps))
     metrics = train_run(config, out, overwrite=overwrite)

@@ -13,6 +13,7 @@ from colog.training import TrainConfig
 
 TASKS = ("point", "collective")
 FORMAT_VERSION = 1
+SIZES = ("layers", "heads", "hidden", "ffn", "dropout")  # CoLogConfig fields `colog train` sets by flags of these names
 
 
 @dataclass
@@ -57,8 +58,9 @@ class ExperimentConfig:
 
     @property
     def options(self) -> str:
-        """The options of ours (not the paper's) that change CoLog's input or head here, as `colog train` flags:
-        results name them, so a figure with them is never read as the paper's model's."""
+        """The options of ours (not the paper's) that change CoLog's input or head here, and any size that is not
+        the paper's, as `colog train` flags: results name them, so a figure with them is never read as the paper's
+        model's."""
         flags = []
         if self.include_current is not None and self.include_current != (self.task == "point"):
             flags.append("--current-line" if self.include_current else "--no-current-line")
@@ -66,6 +68,9 @@ class ExperimentConfig:
             flags.append("--window-positions")
         if self.model.bit_heads:
             flags.append("--bit-heads")
+        paper = CoLogConfig()
+        flags += [f"--{size} {getattr(self.model, size)}" for size in SIZES
+                  if getattr(self.model, size) != getattr(paper, size)]
         return " ".join(flags)
 
     def to_dict(self) -> dict:

@@ -27,7 +27,7 @@ class WindowSpec:
 
     @classmethod
     def parse(cls, text: str) -> "WindowSpec":
-        m = re.fullmatch(r"(background|context):(\d+)", text.strip())
+        m = re.fullmatch(rf"({'|'.join(KINDS)}):(\d+)", text.strip())
         if m is None or int(m[2]) < 1:
             raise CologError(f"window {text!r} is malformed; expected background:W or context:W with W >= 1")
         return cls(m[1], int(m[2]))
