@@ -1,7 +1,7 @@
 """Training throughput at the paper's defaults: colog's data path next to the reference code's way.
 
     python benchmarks/train_throughput.py [PATH --dataset NAME] [--steps 40] [--ceiling]
-                                          [--layers 2 --heads 4 --hidden 256 --ffn 2048]
+                                          [--layers 2 --heads 4 --hidden 256 --ffn 2048 --dropout 0.1]
 
 Both use the same network (the paper's: T=2, 4 heads, d=256, FFN 2048; or the sizes given, as `colog train`
 takes them), batch 32 and the fused Adam `Trainer.fit` builds, on the same training split. colog: dynamic
@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import resource
 import time
+from dataclasses import replace
 from importlib import resources
 from pathlib import Path
 
@@ -28,6 +29,7 @@ import torch
 from torch.profiler import ProfilerActivity, profile
 
 from colog.experiment import ExperimentConfig
+from colog.experiment.config import SIZES
 from colog.experiment.prepare import balanced_train_rows, build_inputs, fit_features, load_data
 from colog.features.tokens import train_word2vec
 from colog.model import CoLog, CoLogConfig
@@ -124,10 +126,12 @@ def main() -> int:
     ap.add_argument("--dataset", default="casper")
     ap.add_argument("--steps", type=int, default=40, help="steps timed for the reference way")
     ap.add_argument("--ceiling", action="store_true", help="also print where the speed stops (module doc)")
-    for size, default in (("layers", 2), ("heads", 4), ("hidden", 256), ("ffn", 2048)):
-        ap.add_argument(f"--{size}", type=int, default=default, help=f"as colog train (the paper: {default})")
+    paper = CoLogConfig()
+    for size in SIZES:
+        default = getattr(paper, size)
+        ap.add_argument(f"--{size}", type=type(default), default=default, help=f"as colog train (the paper: {default})")
     args = ap.parse_args()
-    net = CoLogConfig(layers=args.layers, heads=args.heads, hidden=args.hidden, ffn=args.ffn)
+    net = replace(paper, **{size: getattr(args, size) for size in SIZES})
     torch.set_num_threads(2)
     config = ExperimentConfig(paths=[args.path], dataset=args.dataset, year=2008)
     data = load_data(config, progress=False)
