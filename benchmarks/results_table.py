@@ -2,13 +2,15 @@
 
     python benchmarks/results_table.py RUNDIR...
 
-Runs of the same dataset, task and protocol with several seeds are summarised as mean ± spread
-(half the range).
+Runs of the same dataset, task, protocol, labels and options (`--current-line`, `--hidden 128`, ...) with several
+seeds are summarised as mean ± sample standard deviation, as docs/results.md writes them; runs with other options
+are never averaged together.
 """
 
 from __future__ import annotations
 
 import json
+import statistics
 import sys
 from collections import defaultdict
 from pathlib import Path
@@ -17,10 +19,9 @@ from pathlib import Path
 def fmt(values: list[float]) -> str:
     if not values:
         return "–"
-    mean = sum(values) / len(values)
     if len(values) == 1:
-        return f"{mean:.4f}"
-    return f"{mean:.4f} ± {(max(values) - min(values)) / 2:.4f} (n={len(values)})"
+        return f"{values[0]:.4f}"
+    return f"{statistics.mean(values):.4f} ± {statistics.stdev(values):.4f} (n={len(values)})"
 
 
 def main(argv: list[str]) -> int:
@@ -29,15 +30,16 @@ def main(argv: list[str]) -> int:
         path = Path(arg) / "metrics.json"
         if path.is_file():
             m = json.loads(path.read_text())
-            groups[(m["dataset"], m["task"], m["protocol"], m["label_source"])].append(m)
-    print("| dataset | task | protocol | labels | test macro-F1 | anomaly F1 | per-file macro-F1 | unseen macro-F1 "
-          "(lines) | train lines/s |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    for (dataset, task, protocol, source), runs in sorted(groups.items()):
+            groups[(m["dataset"], m["task"], m["protocol"], m["label_source"], m.get("options", ""))].append(m)
+    print("| dataset | task | protocol | labels | options | test macro-F1 | anomaly F1 | per-file macro-F1 "
+          "| unseen macro-F1 (lines) | train lines/s |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for (dataset, task, protocol, source, options), runs in sorted(groups.items()):
         unseen = [r["test_unseen"]["macro_f1"] for r in runs if r.get("test_unseen")]
         n_unseen = runs[0]["test_unseen"]["n"] if runs[0].get("test_unseen") else 0
         speed = sum(r["train_lines_per_second"] for r in runs) / len(runs)
-        print(f"| {dataset} | {task} | {protocol} | {source} | {fmt([r['test']['macro_f1'] for r in runs])} | "
+        print(f"| {dataset} | {task} | {protocol} | {source} | {options or 'none'} | "
+              f"{fmt([r['test']['macro_f1'] for r in runs])} | "
               f"{fmt([r['test']['anomaly_f1'] for r in runs])} | {fmt([r['test_per_file_macro_f1'] for r in runs])} | "
               f"{fmt(unseen)} ({n_unseen:,}) | {speed:,.0f} |")
     return 0
