@@ -134,8 +134,12 @@ def test_detect_rejects_a_broken_run_directory(casper_run, bundled, tmp_path, ca
 
 def test_detect_bad_inputs(casper_run, bundled, tmp_path, write_log, capsys):
     binary = write_log("blob.log", b"\x7fELF" + bytes(range(256)) * 10)
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "README").write_text("These are not logs.\nNor is this line.\n")
     cases = [
         ([str(binary)], "binary file"),
+        ([str(notes), "-o", str(tmp_path / "none.jsonl")], "no log lines to detect on"),
         ([str(tmp_path / "missing.log")], "no such file"),
         ([str(bundled / "casper" / "auth.log"), "-o", str(tmp_path / "v.txt")], "unknown output type"),
         ([str(bundled / "casper" / "auth.log"), "--threshold", "0"], "threshold"),
@@ -144,6 +148,7 @@ def test_detect_bad_inputs(casper_run, bundled, tmp_path, write_log, capsys):
         code = main(["detect", str(casper_run), *argv])
         err = capsys.readouterr().err
         assert code != 0 and message in err and "Traceback" not in err, (argv, err)
+    assert not (tmp_path / "none.jsonl").exists()
 
 
 @pytest.mark.parametrize("precision", ["bf16", "int8"])

@@ -72,6 +72,7 @@ def detect(rundir: Path = RUNDIR,
     session = detector.session(explain, threshold, strict=True)
     tally = Tally()
     total = sum(f.path.stat().st_size for f in files)
+    skipped: list[str] = []
     with verdict_writer(out) as writer, progress_bar(total=total, unit="B", unit_scale=True, desc="detect") as bar:
         def emit(verdicts) -> None:
             writer.write(verdicts)
@@ -88,7 +89,10 @@ def detect(rundir: Path = RUNDIR,
                 if log.explicit:
                     raise
                 logger.warning("skipping %s", exc)  # a README beside the logs, as `colog parse` skips it
+                skipped.append(str(exc))
             bar.update(log.path.stat().st_size - done)
+        if len(skipped) == len(files):  # nothing was a log: an error, as in `colog parse`, not "0 lines"
+            raise FormatError(_nothing_parsed(skipped))
         emit(session.close())
     typer.echo(tally.line("detect"), err=True)
 
@@ -105,12 +109,19 @@ def _detect_on_ray(rundir, files, out, address, workers, threshold, explain, pre
     tally = Tally()
     with ray_session(address):
         rows = detect_on_ray(rundir, files, out, workers, threshold, explain, precision, max_line_bytes)
-    for row in rows:
-        if row["skipped"]:
-            logger.warning("skipping %s", row["skipped"])
+    skipped = [row["skipped"] for row in rows if row["skipped"]]
+    for reason in skipped:
+        logger.warning("skipping %s", reason)
+    if len(skipped) == len(rows):
+        raise CologError(_nothing_parsed(skipped))
     tally.lines, tally.anomalies = sum(r["lines"] for r in rows), sum(r["anomalies"] for r in rows)
     tally.unparsed = sum(r["unparsed"] for r in rows)
     typer.echo(tally.line(f"detect --ray ({workers} workers, {len(rows)} files -> {out}/part-*.jsonl)"), err=True)
+
+
+def _nothing_parsed(reasons: list[str]) -> str:
+    more = f" (and {len(reasons) - 1} more files skipped)" if len(reasons) > 1 else ""
+    return f"no log lines to detect on: {reasons[0]}{more}"
 
 
 def watch(rundir: Path = RUNDIR,
