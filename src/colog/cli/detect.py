@@ -99,7 +99,7 @@ def detect(rundir: Path = RUNDIR,
 
 def _detect_on_ray(rundir, files, out, address, workers, threshold, explain, precision, max_line_bytes) -> None:
     from colog.detection import Detector
-    from colog.errors import CologError
+    from colog.errors import CologError, FormatError
     from colog.scale.batch import detect_on_ray
     from colog.scale.cluster import ray_session
 
@@ -113,7 +113,7 @@ def _detect_on_ray(rundir, files, out, address, workers, threshold, explain, pre
     for reason in skipped:
         logger.warning("skipping %s", reason)
     if len(skipped) == len(rows):
-        raise CologError(_nothing_parsed(skipped))
+        raise FormatError(_nothing_parsed(skipped))
     tally.lines, tally.anomalies = sum(r["lines"] for r in rows), sum(r["anomalies"] for r in rows)
     tally.unparsed = sum(r["unparsed"] for r in rows)
     typer.echo(tally.line(f"detect --ray ({workers} workers, {len(rows)} files -> {out}/part-*.jsonl)"), err=True)
