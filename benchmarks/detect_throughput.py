@@ -63,8 +63,8 @@ def detect_lines_per_second(rundir: Path, paths: list[Path], repeat: int, precis
             writer.stream.truncate()
     n += len(session.close())
     seconds = time.perf_counter() - start
-    return n, n / seconds, {"unique_messages": len(detector.messages.texts), "embedded": detector.store.embedded,
-                            "distinct_inputs": detector.distinct_inputs, "seconds": seconds,
+    return n, n / seconds, {"unique_messages": len(detector.scorer.messages.texts), "embedded": detector.store.embedded,
+                            "distinct_inputs": detector.scorer.distinct_inputs, "seconds": seconds,
                             "probabilities": probabilities}
 
 

@@ -28,10 +28,8 @@ import numpy as np
 import torch
 from torch.profiler import ProfilerActivity, profile
 
-from colog.experiment import ExperimentConfig
-from colog.experiment.config import SIZES
-from colog.experiment.prepare import balanced_train_rows, build_inputs, fit_features, load_data
-from colog.features.tokens import train_word2vec
+from colog.config import SIZES, ExperimentConfig
+from colog.experiment.prepare import fit_inputs, load_data
 from colog.model import CoLog, CoLogConfig
 from colog.training import TrainConfig, Trainer
 
@@ -135,10 +133,8 @@ def main() -> int:
     torch.set_num_threads(2)
     config = ExperimentConfig(paths=[args.path], dataset=args.dataset, year=2008)
     data = load_data(config, progress=False)
-    vocab, corpus = fit_features(data, config)
-    vectors = torch.from_numpy(train_word2vec(corpus, vocab, 300, 0))
-    inputs = build_inputs(data, config, vocab, progress=False)
-    train = balanced_train_rows(data, inputs, config)
+    fitted = fit_inputs(data, config, progress=False)
+    vectors, inputs, train = torch.from_numpy(fitted.word_vectors), fitted.inputs, fitted.train_rows
     labels = torch.from_numpy(data.labels)
 
     model = CoLog(net, vectors)

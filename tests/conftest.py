@@ -65,8 +65,8 @@ def run_scores():
     from colog.training import predict
 
     def _scores(rundir: Path):
-        model, data, inputs, _ = load_model_inputs(rundir, progress=False)
-        probs, _ = predict(model, inputs, np.arange(len(data.labels)))
+        run, data, inputs = load_model_inputs(rundir, progress=False)
+        probs, _ = predict(run.model, inputs, np.arange(len(data.labels)))
         return data, inputs, probs
 
     return _scores
@@ -77,7 +77,8 @@ def casper_run(bundled, cache, tmp_path_factory):
     """A small CoLog trained for 2 epochs on the bundled casper slice (5 files, context:1 windows)."""
     from dataclasses import replace
 
-    from colog.experiment import ExperimentConfig, train_run
+    from colog.config import ExperimentConfig
+    from colog.experiment import train_run
     from colog.model import CoLogConfig
     from colog.training import TrainConfig
 

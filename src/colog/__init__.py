@@ -1,20 +1,15 @@
 """colog: log anomaly detection as multimodal sentiment analysis with collaborative transformers (CoLog)."""
 
-from colog.datasets import DATASETS, Dataset, get_dataset, load_labeled
 from colog.errors import CologError
 from colog.labeling import CLASSES, WindowSpec, label_table, parse_rule
+from colog.labeling.datasets import DATASETS, Dataset, get_dataset, load_labeled
+from colog.lazy import exports
 from colog.parsing import LOG_SCHEMA, ParseConfig, ParseResult, parse_paths
 
 __version__ = "0.1.0"
 
-__all__ = ["CLASSES", "DATASETS", "LOG_SCHEMA", "CologError", "Dataset", "Detector", "ParseConfig", "ParseResult",
-           "WindowSpec", "get_dataset", "label_table", "load_labeled", "parse_paths", "parse_rule"]
+__all__ = ["CLASSES", "DATASETS", "LOG_SCHEMA", "CologError", "Dataset", "DetectConfig", "Detector", "ParseConfig",
+           "ParseResult", "WindowSpec", "get_dataset", "label_table", "load_labeled", "parse_paths", "parse_rule"]
 
-
-def __getattr__(name: str):
-    """`colog.Detector` loads torch on first use, not at `import colog`."""
-    if name == "Detector":
-        from colog.detection import Detector
-
-        return Detector
-    raise AttributeError(f"module 'colog' has no attribute {name!r}")
+# `colog.Detector` loads torch on first use, not at `import colog`.
+__getattr__ = exports(__name__, {"Detector": "detection.detector", "DetectConfig": "detection.config"})

@@ -1,18 +1,27 @@
-"""Atomic writes: an output file either appears whole or not at all."""
+"""Outputs: a file either appears whole or not at all, and its type follows its extension.
+
+`-` is standard output; a path that exists and is not a regular file (/dev/null, a pipe) is written
+to directly, since it cannot be replaced.
+"""
 
 from __future__ import annotations
 
 import json
 import os
+import stat
+import sys
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import IO, Any, Iterator
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from colog.errors import OutputError
+
+STDOUT = Path("-")
+KINDS = {".parquet": "parquet", ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}
 
 
 @contextmanager
@@ -44,9 +53,75 @@ def _umask() -> int:
     return mask
 
 
+def is_stream(path: Path | None) -> bool:
+    """Standard output (`-` or no path), or an existing path that is not a regular file (/dev/null, a pipe)."""
+    if path is None or path == STDOUT:
+        return True
+    try:
+        return not stat.S_ISREG(path.stat().st_mode) and not path.is_dir()
+    except OSError:
+        return False
+
+
+def output_kind(path: Path | None, kinds: tuple[str, ...] = ("jsonl", "csv", "parquet")) -> str:
+    """The output type `path` asks for by its extension; a stream without one gets JSON lines."""
+    if path is not None and path.is_dir():
+        raise OutputError(f"{path}: is a directory, expected a file path")
+    suffix = path.suffix.lower() if path is not None else ""
+    kind = KINDS.get(suffix)
+    if kind is None and is_stream(path):
+        kind = "jsonl"
+    if kind not in kinds:
+        valid = ", ".join(sorted(e for e, k in KINDS.items() if k in kinds))
+        raise OutputError(f"{path}: unknown output type {suffix or '(no extension)'!r}; use {valid}, "
+                          "or - for standard output")
+    if kind == "parquet" and is_stream(path):
+        raise OutputError(f"{path}: Parquet cannot be streamed; name a .parquet file")
+    return kind
+
+
+@contextmanager
+def open_output(path: Path | None, binary: bool = False) -> Iterator[IO]:
+    """A stream to write an output to: standard output, a device or pipe as it is, or a file atomically."""
+    mode = "wb" if binary else "w"
+    text = {} if binary else {"encoding": "utf-8", "newline": ""}
+    if path is None or path == STDOUT:
+        stream = sys.stdout.buffer if binary else sys.stdout
+        yield stream
+        stream.flush()
+        return
+    if is_stream(path):
+        try:
+            with path.open(mode, **text) as fh:
+                yield fh
+        except OSError as exc:
+            raise OutputError(f"{path}: cannot write ({exc.strerror})") from exc
+        return
+    check_writable(path)
+    with atomic_path(path) as tmp, tmp.open(mode, **text) as fh:
+        yield fh
+
+
+def write_table(table: pa.Table, path: Path | None) -> None:
+    """Write `table` as its path's extension says (Parquet, CSV, JSON lines); standard output gets JSON lines."""
+    kind = output_kind(path)
+    with open_output(path, binary=kind != "jsonl") as fh:
+        if kind == "parquet":
+            pq.write_table(table, fh)
+        elif kind == "csv":
+            import pyarrow.csv as pcsv
+
+            pcsv.write_csv(table, fh)  # booleans as true/false, timestamps as ISO 8601
+        else:
+            for batch in table.to_batches(max_chunksize=10_000):
+                fh.write("".join(json.dumps(row, default=str) + "\n" for row in batch.to_pylist()))
+
+
 def check_writable(path: str | os.PathLike) -> None:
     """Fail before long work starts, not after, when `path` cannot be written."""
     target = Path(path)
+    if is_stream(target):
+        return
     parent = target.parent if str(target.parent) else Path(".")
     if target.is_dir():
         raise OutputError(f"{target}: is a directory, expected a file path")

@@ -4,7 +4,11 @@ The CLI maps every `CologError` to a one-line message and a non-zero exit; anyth
 and keeps its traceback.
 """
 
+from enum import Enum
 from numbers import Integral
+from typing import TypeVar
+
+E = TypeVar("E", bound=Enum)
 
 
 class CologError(Exception):
@@ -26,6 +30,15 @@ class UnknownNameError(CologError):
 
     def __init__(self, kind: str, name: str, valid: list[str]):
         super().__init__(f"unknown {kind} {name!r}; valid: {', '.join(sorted(valid))}")
+
+
+def choose(kind: type[E], value: object, what: str) -> E:
+    """`value` as a member of the Enum `kind`, or an error naming it and every valid choice: the one place a
+    choice (task, protocol, balancing method, precision) is checked."""
+    try:
+        return kind(value)
+    except ValueError:
+        raise UnknownNameError(what, str(value), [m.value for m in kind]) from None
 
 
 class OutputError(CologError):

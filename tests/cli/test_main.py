@@ -5,7 +5,7 @@ from colog.cli.main import main
 
 @pytest.mark.parametrize("argv, reason", [
     (["detect", "x", "--model", "y"], "No such option: --model"),
-    (["train"], "Missing argument 'paths'"),
+    (["train"], "Missing argument 'PATH'"),
     (["train", "x", "--epochs", "abc"], "Invalid value for '--epochs'"),
     (["serve", "x", "--port", "99999"], "Invalid value for '--port'"),
     (["serve", "x", "--max-body-bytes", "0"], "Invalid value for '--max-body-bytes'"),
@@ -47,8 +47,8 @@ def caught_config(monkeypatch, capsys):
     import contextlib
 
     import colog.experiment
-    import colog.experiment.benchmark
-    import colog.experiment.studies
+    import colog.comparison.benchmark
+    import colog.comparison.studies
     import colog.scale.cluster
     import colog.scale.tune
     from colog.errors import CologError
@@ -65,8 +65,8 @@ def caught_config(monkeypatch, capsys):
 
     seen = []
     monkeypatch.setattr(colog.experiment, "train_run", stop)
-    monkeypatch.setattr(colog.experiment.benchmark, "run_benchmark", stop)
-    monkeypatch.setattr(colog.experiment.studies, "run_study", lambda name, config, *a, **k: stop(config))
+    monkeypatch.setattr(colog.comparison.benchmark, "run_benchmark", stop)
+    monkeypatch.setattr(colog.comparison.studies, "run_study", lambda name, config, *a, **k: stop(config))
     monkeypatch.setattr(colog.scale.tune, "run_tune", stop)
     monkeypatch.setattr(colog.scale.cluster, "ray_session", lambda address: contextlib.nullcontext())
     return _config

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from colog.cli.main import main
-from colog.detection import Detector
+from colog.detection import DetectConfig, Detector
 from colog.detection.lines import file_lines
 
 
@@ -87,7 +87,7 @@ def test_python_api_takes_plain_strings(casper_run, bundled):
 
 def test_explanations_name_neighbours_and_words(casper_run, bundled):
     lines = all_lines(bundled / "casper")[:10]
-    verdicts = list(Detector.load(casper_run).detect(lines, explain=True))
+    verdicts = list(Detector.load(casper_run).detect(lines, DetectConfig(explain=True)))
     middle = verdicts[5].explanation
     assert {n["offset"] for n in middle["lines"]} <= {-1, 1} and middle["lines"]
     assert middle["words"] and all(w["weight"] >= 0 for w in middle["words"])
@@ -111,7 +111,7 @@ def test_detect_command_writes_jsonl_and_csv(casper_run, bundled, tmp_path, caps
     ("model", "missing: model.safetensors"),
     ("version", "format version 99"),
     ("weights", "does not load"),
-    ("templates", "colog evaluate"),
+    ("templates", "missing: templates.json"),
 ])
 def test_detect_rejects_a_broken_run_directory(casper_run, bundled, tmp_path, capsys, damage, message):
     broken = tmp_path / "broken"

@@ -71,10 +71,20 @@ def test_pca_scatter_rejects_mismatched_shapes(tmp_path):
 def test_training_curves(tmp_path):
     history = [{"epoch": e, "train_loss": 1.0 / e, "valid_macro_f1": 0.5 + 0.1 * min(e, 3), "lr": 1e-4}
                for e in range(1, 6)]
-    plots.training_curves(history, tmp_path / "curves.png")
+    plots.training_curves(history, tmp_path / "curves.png", best_epoch=3)
     assert_png(tmp_path / "curves.png")
+
+
+def test_training_curves_mark_the_epoch_the_trainer_kept_not_the_first_tied_one(tmp_path, monkeypatch):
+    from matplotlib.axes import Axes
+
+    marked = []
+    monkeypatch.setattr(Axes, "axvline", lambda self, x, **kw: marked.append((x, kw["label"])))
+    history = [{"epoch": e, "train_loss": 1.0 / e, "valid_macro_f1": 1.0 if e >= 2 else 0.5} for e in range(1, 6)]
+    plots.training_curves(history, tmp_path / "curves.png", best_epoch=4)  # 2..5 tie; the trainer kept 4
+    assert marked == [(4, "kept: epoch 4 (1.0000)")]
 
 
 def test_training_curves_need_an_epoch(tmp_path):
     with pytest.raises(ValueError, match="no epochs"):
-        plots.training_curves([], tmp_path / "curves.png")
+        plots.training_curves([], tmp_path / "curves.png", best_epoch=1)

@@ -11,7 +11,8 @@ from colog.cli.main import main
 from colog.detection import Detector
 from colog.detection.lines import file_lines
 from colog.evaluation.metrics import METRIC_KEYS
-from colog.experiment import ExperimentConfig, evaluate_run, train_run
+from colog.config import ExperimentConfig
+from colog.experiment import evaluate_run, train_run
 from colog.model import CoLogConfig
 from colog.training import TrainConfig
 
@@ -108,8 +109,8 @@ def test_evaluate_rejects_an_incomplete_run_directory(bgl_run, tmp_path, capsys)
 @pytest.mark.parametrize("argv, message", [
     (["--window", "sideways:1"], "window 'sideways:1' is malformed"),
     (["--rule", "level:NOPE"], "one class only"),
-    (["--task", "both"], "unknown task"),
-    (["--balance", "smote"], "unknown balancing method"),
+    (["--task", "both"], "'both' is not one of 'point', 'collective'"),
+    (["--balance", "smote"], "'smote' is not one of 'none', 'tomek'"),
     (["--bit-heads"], "bit_heads (--bit-heads) needs the collective task"),
     (["--epochs", "0"], "training epochs=0; expected an integer >= 1"),  # would save an untrained model as a run
     (["--seed", "-1"], "split seed=-1; expected an integer >= 0"),

@@ -2,7 +2,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from colog.datasets import DATASETS, get_dataset, load_labeled
+from colog.labeling.datasets import DATASETS, get_dataset, load_labeled
 from colog.errors import FormatError, InputError, UnknownNameError
 from colog.labeling import parse_rule
 

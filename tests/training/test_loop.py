@@ -63,9 +63,9 @@ def test_min_epoch_steps_repeats_whole_passes():
 
 
 def test_the_cli_default_is_the_config_default():
-    from colog.cli.train import MIN_EPOCH_STEPS
+    from colog.cli.options import SHARED
 
-    assert MIN_EPOCH_STEPS.default == TrainConfig().min_epoch_steps
+    assert SHARED["min_epoch_steps"].option.default == TrainConfig().min_epoch_steps
 
 
 def test_items_keep_one_row_per_distinct_input_and_label():
@@ -91,7 +91,7 @@ def test_batches_cover_every_row_once_and_group_similar_lengths():
 @pytest.mark.parametrize("change, message", [
     ({"epochs": 0}, "epochs=0"), ({"batch_size": 0}, "batch_size=0"), ({"seed": -1}, "seed=-1"),
     ({"epochs": 2.5}, "epochs=2.5"), ({"lr": 0.0}, "lr=0.0"), ({"lr_decay": 1.5}, "lr_decay=1.5"),
-    ({"betas": (0.9, 1.0)}, "betas=(0.9, 1.0)"), ({"threads": 0}, "threads=0"),
+    ({"betas": (0.9, 1.0)}, "betas=(0.9, 1.0)"),
 ])
 def test_a_config_that_cannot_train_is_refused(change, message):
     with pytest.raises(CologError, match=re.escape(message)):

@@ -9,34 +9,30 @@ from typing import Optional
 import pyarrow as pa
 import typer
 
-from colog.artifacts import check_writable, write_parquet
-from colog.datasets import DATASETS, load_labeled, resolve
+from colog.artifacts import STDOUT, check_writable, output_kind, write_table
+from colog.cli import options
+from colog.cli.command import register as add
 from colog.errors import CologError
 from colog.labeling import WindowSpec, label_counts, label_table, parse_rule
+from colog.labeling.datasets import DATASETS, load_labeled, resolve
 from colog.parsing import ParseConfig, parse_paths
 from colog.parsing.parser import read_table
 
-PATHS = typer.Argument(..., help="Log files or directories (searched recursively).")
-FORMAT = typer.Option(None, "--format", "-f",
-                      help="auto, a preset name (colog datasets), syslog, or a header string '<Date> ... <Content>'.")
-DATASET = typer.Option(None, "--dataset", "-d", help="A dataset preset: its format and label rule.")
-OUTPUT = typer.Option(None, "--output", "-o", help="Write the table here (Parquet), atomically.")
-JSON = typer.Option(False, "--json", help="Print one JSON object with the counts on stdout.")
-YEAR = typer.Option(None, "--year", help="Year of each file's first line when headers carry none "
-                                         "(default: inferred back from the file's modification time).")
-RULE = typer.Option(None, "--rule", "-r", help="column | level[:L,...] | keywords:FILE|DIR|@set "
-                                               "| keywords-substring:... | labels:FILE.csv | blocks:FILE.csv")
-WINDOW = typer.Option(None, "--window", "-w", help="Also add window_label and the 4-class 'class' column, "
-                                                   "e.g. background:1 or context:2.")
+TABLE_OUT = options.out("Write the table here, typed by its extension: .parquet, .csv or .jsonl (- : JSON lines on "
+                        "stdout, the summary then on stderr).")
+WINDOW = typer.Option(None, "--window", "-w", metavar="KIND:W",
+                      help="Also add window_label and the 4-class 'class' column, e.g. background:1 or context:2.")
 
 
 def register(app: typer.Typer) -> None:
-    app.command("datasets")(datasets)
-    app.command("parse")(parse)
-    app.command("label")(label)
+    add(app, "datasets", datasets, ["colog datasets", "colog datasets --json | jq '.[].name'"])
+    add(app, "parse", parse, ["colog parse ../shared/data/loghub-2k/HDFS/HDFS_2k.log --dataset hdfs -o hdfs.parquet",
+                              "colog parse app.log --format '<Date> <Time> [<Level>] <Content>' -o app.csv"])
+    add(app, "label", label, ["colog label ../shared/data/casper-rw --dataset casper -o casper.parquet",
+                              "colog label hdfs.parquet --dataset hdfs --window context:1 -o - | head"])
 
 
-def datasets(as_json: bool = JSON) -> None:
+def datasets(as_json: bool = typer.Option(False, "--json", help="Print the presets as a JSON list on stdout.")) -> None:
     """List dataset presets: name, format, label rule."""
     rows = [{"name": d.name, "format": d.format, "rule": d.rule, "note": d.note} for d in DATASETS.values()]
     if as_json:
@@ -47,22 +43,21 @@ def datasets(as_json: bool = JSON) -> None:
         typer.echo(f"{r['name']:<12} {r['format']:<12} {r['rule'] or '-':<42} {r['note']}")
 
 
-def parse(paths: list[Path] = PATHS, fmt: Optional[str] = FORMAT, dataset: Optional[str] = DATASET,
-          output: Optional[Path] = OUTPUT, as_json: bool = JSON, year: Optional[int] = YEAR) -> None:
+def parse(paths: list[Path] = options.PATHS, fmt: Optional[str] = options.FORMAT,
+          dataset: Optional[str] = options.DATASET, out: Optional[Path] = TABLE_OUT, as_json: bool = options.JSON,
+          year: Optional[int] = options.YEAR) -> None:
     """Parse raw logs into a LogTable: header fields, message, Drain template."""
-    if output is not None:
-        check_writable(output)
+    _check_out(out)
     result = parse_paths(paths, ParseConfig(format=resolve(dataset, fmt, None)[0], year=year))
-    _finish(result.table, result.summary(), output, as_json)
+    _finish(result.table, result.summary(), out, as_json)
 
 
-def label(paths: list[Path] = PATHS, dataset: Optional[str] = DATASET, rule: Optional[str] = RULE,
-          fmt: Optional[str] = FORMAT, window: Optional[str] = WINDOW, output: Optional[Path] = OUTPUT,
-          as_json: bool = JSON, year: Optional[int] = YEAR) -> None:
+def label(paths: list[Path] = options.PATHS, dataset: Optional[str] = options.DATASET,
+          rule: Optional[str] = options.RULE, fmt: Optional[str] = options.FORMAT, window: Optional[str] = WINDOW,
+          out: Optional[Path] = TABLE_OUT, as_json: bool = options.JSON, year: Optional[int] = options.YEAR) -> None:
     """Label logs (raw files, or a table from `colog parse`) with a dataset's rule or your own."""
     win = WindowSpec.parse(window) if window else None
-    if output is not None:
-        check_writable(output)
+    _check_out(out)
     first = Path(paths[0])
     if len(paths) == 1 and first.suffix == ".parquet" and first.is_file():
         spec = resolve(dataset, fmt, rule)[1]
@@ -74,7 +69,14 @@ def label(paths: list[Path] = PATHS, dataset: Optional[str] = DATASET, rule: Opt
                    "label_source": label_rule.source, "labels": label_counts(table)}
     else:
         table, summary, _ = load_labeled(paths, dataset, fmt, rule, year, win)
-    _finish(table, summary, output, as_json)
+    _finish(table, summary, out, as_json)
+
+
+def _check_out(out: Path | None) -> None:
+    """A bad output name or place fails before any log is read."""
+    if out is not None:
+        output_kind(out)
+        check_writable(out)
 
 
 def _read_logtable(path: Path) -> pa.Table:
@@ -88,11 +90,11 @@ def _read_logtable(path: Path) -> pa.Table:
     return table
 
 
-def _finish(table: pa.Table, summary: dict, output: Path | None, as_json: bool) -> None:
-    if output is not None:
-        write_parquet(table, output)
-        summary["output"] = str(output)
-    typer.echo(json.dumps(summary) if as_json else describe(summary))
+def _finish(table: pa.Table, summary: dict, out: Path | None, as_json: bool) -> None:
+    if out is not None:
+        write_table(table, out)
+        summary["output"] = str(out)
+    typer.echo(json.dumps(summary) if as_json else describe(summary), err=out == STDOUT)
 
 
 def describe(summary: dict) -> str:

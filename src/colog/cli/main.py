@@ -1,4 +1,5 @@
-"""Entry point: the Typer app, logging to stderr, and the one place errors become exit codes."""
+"""Entry point: the Typer app, logging to stderr, process-wide settings, and the one place errors become exit
+codes."""
 
 from __future__ import annotations
 
@@ -9,15 +10,28 @@ import sys
 import typer
 
 from colog.cli import benchmark, data, demo, detect, study, train, tune
+from colog.cli.command import set_verbose, show_version
 from colog.errors import CologError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="colog: log anomaly detection with collaborative transformers (CoLog).")
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, rich_markup_mode=None,
+                  help="colog: log anomaly detection with collaborative transformers (CoLog). "
+                       "-v and --version work after a command's name too.")
 
 
 @app.callback()
-def _options(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress details to stderr.")):
-    logging.getLogger("colog").setLevel(logging.INFO if verbose else logging.WARNING)
+def _options(verbose: bool = typer.Option(False, "--verbose", "-v", help="Log progress details to stderr."),
+             version: bool = typer.Option(False, "--version", is_eager=True, callback=show_version,
+                                          help="Print colog's version and exit.")) -> None:
+    set_verbose(verbose)
+
+
+def process_settings() -> None:
+    """Settings that hold for the whole process, made here and nowhere in the library: models load from disk
+    only, and Ray's own progress lines and log copies stay out of colog's output."""
+    for name, value in (("HF_HUB_OFFLINE", "1"), ("TRANSFORMERS_OFFLINE", "1"), ("RAY_DEDUP_LOGS", "0"),
+                        ("RAY_DATA_DISABLE_PROGRESS_BARS", "1")):
+        os.environ.setdefault(name, value)
+    logging.getLogger("ray.data").setLevel(logging.ERROR)
 
 
 data.register(app)
@@ -36,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
     root = logging.getLogger("colog")
     root.addHandler(handler)
     root.setLevel(logging.WARNING)
+    process_settings()
     debug = os.environ.get("COLOG_DEBUG") == "1"
     command = typer.main.get_command(app)
     try:

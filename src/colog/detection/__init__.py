@@ -1,7 +1,9 @@
 """Detection on new logs: one streaming path under `colog detect`, `colog watch` and `colog serve`."""
 
-from colog.detection.detector import Detector
+from colog.detection.config import DetectConfig, Precision
 from colog.detection.lines import LogLine
-from colog.detection.session import Session, Verdict
+from colog.lazy import exports
 
-__all__ = ["Detector", "LogLine", "Session", "Verdict"]
+__all__ = ["DetectConfig", "Detector", "LogLine", "Precision", "Session", "Verdict"]
+
+__getattr__ = exports(__name__, {"Detector": "detector", "Session": "session", "Verdict": "session"})

@@ -17,7 +17,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from colog.artifacts import atomic_path
-from colog.detection.lines import LineSplitter, LogLine
+from colog.detection.config import DetectConfig
+from colog.detection.lines import MAX_LINE_BYTES, LineSplitter, LogLine
 from colog.errors import CologError, InputError
 
 STATE_VERSION = 1
@@ -61,9 +62,11 @@ class Follower:
     truncated) after `lines`, and the next poll reads the new file from its first line.
     """
 
-    def __init__(self, path: Path, from_start: bool = False, state: WatchState | None = None):
+    def __init__(self, path: Path, from_start: bool = False, state: WatchState | None = None,
+                 max_bytes: int = MAX_LINE_BYTES):
         self.path = path
         self.name = path.name
+        self.max_bytes = max_bytes
         self._fh = None
         self._id: tuple[int, int] | None = None
         self.resumed = False  # continuing the file a saved state describes
@@ -89,13 +92,13 @@ class Follower:
         if state is not None and (state.device, state.inode) == self._id and state.offset <= st.st_size:
             fh.seek(state.offset)  # the same file, not truncated below what we emitted: resume
             self.resumed = True
-            self._splitter = LineSplitter(self.name, line=state.line, offset=state.offset)
+            self._splitter = LineSplitter(self.name, self.max_bytes, line=state.line, offset=state.offset)
         elif from_start or state is not None:  # a new file since the state was saved: all of it is new
-            self._splitter = LineSplitter(self.name)
+            self._splitter = LineSplitter(self.name, self.max_bytes)
         else:  # start after the last complete line, numbering lines as the file does
             lines, offset = _complete_lines(fh)
             fh.seek(offset)
-            self._splitter = LineSplitter(self.name, line=lines, offset=offset)
+            self._splitter = LineSplitter(self.name, self.max_bytes, line=lines, offset=offset)
         return True
 
     def poll(self, block: int = 1 << 20) -> tuple[list[LogLine], bool]:
@@ -143,24 +146,24 @@ def _complete_lines(fh, block: int = 1 << 20) -> tuple[int, int]:
     return count, offset
 
 
-def watch(detector, path: Path | None, emit, *, name: str = "-", from_start: bool = False,
-          state_path: Path | None = None, interval: float = 0.01, explain: bool = False,
-          threshold: float = 0.5, stop=lambda: False, save_every: float = 1.0) -> int:
+def watch(detector, path: Path | None, emit, config: DetectConfig | None = None, *, name: str = "-",
+          from_start: bool = False, state_path: Path | None = None, interval: float = 0.01, stop=lambda: False,
+          save_every: float = 1.0) -> int:
     """Follow `path` (None: stdin) until `stop()` or end of stdin; `emit(verdicts)` gets each batch.
 
     Returns the number of lines emitted. The state is saved at most every `save_every` seconds
     and on every exit path, so a restart neither skips nor repeats a line (after a hard kill, at
     most the last `save_every` seconds repeat).
     """
-    from colog.parsing.templates import TemplateMiner
-
+    config = config or DetectConfig()
     state = WatchState.load(state_path) if state_path else None
     if state is not None and path is not None and state.path != str(path.resolve()):
         raise CologError(f"{state_path}: holds the state of {state.path}, not {path}")
     if state is not None and state.templates:
-        detector.miner = TemplateMiner.from_state(state.templates)
-    session = detector.session(explain, threshold)
-    source = Follower(path, from_start, state) if path is not None else _Stdin(name)
+        detector.restore_templates(state.templates)
+    session = detector.session(config)
+    source = (Follower(path, from_start, state, config.max_line_bytes) if path is not None
+              else _Stdin(name, config.max_line_bytes))
     fed: list[LogLine] = []  # lines given to the session and not emitted yet, in order
     done = {"n": 0, "line": state.line if state else 0, "offset": state.offset if state else 0}
     if state is not None and path is not None and source.resumed:
@@ -177,7 +180,7 @@ def watch(detector, path: Path | None, emit, *, name: str = "-", from_start: boo
         if state_path is None or path is None or source.identity is None:
             return
         WatchState(str(path.resolve()), *source.identity, done["offset"], done["line"],
-                   session.recent(source.name, done["line"]), detector.miner.to_state()).save(state_path)
+                   session.recent(source.name, done["line"]), detector.templates()).save(state_path)
 
     saved = time.monotonic()
     try:
@@ -208,10 +211,10 @@ def watch(detector, path: Path | None, emit, *, name: str = "-", from_start: boo
 class _Stdin:
     """Standard input as a Follower: whatever bytes are there, and `ended` at end of input."""
 
-    def __init__(self, name: str):
+    def __init__(self, name: str, max_bytes: int = MAX_LINE_BYTES):
         self.name = name
         self.identity = None
-        self._splitter = LineSplitter(name)
+        self._splitter = LineSplitter(name, max_bytes)
         self._fd = 0
 
     def poll(self, block: int = 1 << 20) -> tuple[list[LogLine], bool]:

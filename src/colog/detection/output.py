@@ -1,67 +1,80 @@
-"""Verdicts out: JSON lines by default, CSV when the file name says so; files appear whole or not at all."""
+"""Verdicts out, typed by the file's extension (JSON lines, CSV, Parquet); files appear whole or not at all."""
 
 from __future__ import annotations
 
 import csv
 import json
-import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import IO, Iterator
 
-from colog.artifacts import atomic_path, check_writable
+import pyarrow as pa
+
+from colog.artifacts import check_writable, is_stream, open_output, output_kind
 from colog.detection.session import Verdict
 from colog.errors import OutputError
 
-CSV_COLUMNS = ("file", "line", "label", "class", "probability", "template_id", "matched", "reason", "explanation")
+COLUMNS = ("file", "line", "label", "class", "probability", "template_id", "matched", "reason", "explanation")
+SCHEMA = pa.schema([("file", pa.string()), ("line", pa.int64()), ("label", pa.int8()), ("class", pa.string()),
+                    ("probability", pa.float64()), ("template_id", pa.int64()), ("matched", pa.bool_()),
+                    ("reason", pa.string()), ("explanation", pa.string())])
 
 
-def format_of(path: Path | None) -> str:
-    if path is None or path.suffix.lower() in (".jsonl", ".json", ".ndjson"):
-        return "jsonl"
-    if path.suffix.lower() == ".csv":
-        return "csv"
-    raise OutputError(f"{path}: unknown output type {path.suffix!r}; use .jsonl or .csv")
+def _flat(verdict: Verdict) -> dict:
+    """A verdict as one row of a table: every column present, the explanation as JSON text."""
+    row = dict.fromkeys(COLUMNS) | verdict.to_dict()
+    if row["explanation"] is not None:
+        row["explanation"] = json.dumps(row["explanation"])
+    return row
 
 
 class VerdictWriter:
-    """Writes verdicts to a text stream as JSON lines or CSV rows."""
+    """Writes verdicts to a stream as JSON lines, CSV rows (booleans as true/false) or Parquet row groups."""
 
-    def __init__(self, stream, kind: str, header: bool = True):
+    def __init__(self, stream: IO, kind: str, header: bool = True):
         self.stream = stream
-        self._csv = None
+        self.kind = kind
         if kind == "csv":
-            self._csv = csv.DictWriter(stream, CSV_COLUMNS, extrasaction="ignore")
+            self._csv = csv.DictWriter(stream, COLUMNS)
             if header:
                 self._csv.writeheader()
+        elif kind == "parquet":
+            import pyarrow.parquet as pq
+
+            self._parquet = pq.ParquetWriter(stream, SCHEMA)
 
     def write(self, verdicts: list[Verdict]) -> None:
-        if self._csv is not None:
-            for v in verdicts:
-                row = v.to_dict()
-                if "explanation" in row:
-                    row["explanation"] = json.dumps(row["explanation"])
-                self._csv.writerow(row)
-        else:
+        if not verdicts:
+            return
+        if self.kind == "jsonl":
             self.stream.write("".join(json.dumps(v.to_dict()) + "\n" for v in verdicts))
+        elif self.kind == "csv":
+            for v in verdicts:
+                self._csv.writerow({k: (str(x).lower() if isinstance(x, bool) else x) for k, x in _flat(v).items()})
+        else:
+            self._parquet.write_table(pa.Table.from_pylist([_flat(v) for v in verdicts], SCHEMA))
+
+    def close(self) -> None:
+        if self.kind == "parquet":
+            self._parquet.close()
 
 
 @contextmanager
 def verdict_writer(path: Path | None, append: bool = False) -> Iterator[VerdictWriter]:
-    """stdout when `path` is None; else the file, atomically (or appended to, for a watch)."""
-    kind = format_of(path)
-    if path is None:
-        yield VerdictWriter(sys.stdout, kind)
-        sys.stdout.flush()
+    """Standard output when `path` is None or `-`; else the file, atomically (or appended to, for a watch)."""
+    kind = output_kind(path)
+    if not append or is_stream(path):
+        with open_output(path, binary=kind == "parquet") as fh:
+            writer = VerdictWriter(fh, kind)
+            yield writer
+            writer.close()
         return
+    if kind == "parquet":
+        raise OutputError(f"{path}: a watch appends its verdicts; Parquet files cannot grow, use .jsonl or .csv")
     check_writable(path)
-    if append:
-        try:
-            fresh = not path.exists() or path.stat().st_size == 0
-            with path.open("a", encoding="utf-8", newline="") as fh:
-                yield VerdictWriter(fh, kind, header=fresh)
-        except OSError as exc:
-            raise OutputError(f"{path}: cannot write ({exc.strerror})") from exc
-        return
-    with atomic_path(path) as tmp, tmp.open("w", encoding="utf-8", newline="") as fh:
-        yield VerdictWriter(fh, kind)
+    try:
+        fresh = not path.exists() or path.stat().st_size == 0
+        with path.open("a", encoding="utf-8", newline="") as fh:
+            yield VerdictWriter(fh, kind, header=fresh)
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write ({exc.strerror})") from exc

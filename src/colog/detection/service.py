@@ -10,6 +10,7 @@ import threading
 import time
 from contextlib import asynccontextmanager
 
+from colog.detection.config import DetectConfig
 from colog.detection.detector import Detector, text_line
 from colog.errors import CologError
 
@@ -95,7 +96,7 @@ def create_app(detector: Detector, max_body: int = MAX_BODY_BYTES):
         lines = [text_line(text, i, request.file) for i, text in enumerate(request.lines, start=1)]
         try:
             with lock:
-                session = detector.session(request.explain, request.threshold)
+                session = detector.session(DetectConfig(explain=request.explain, threshold=request.threshold))
                 verdicts = session.feed(lines) + session.close(save_vectors=False)
         except CologError as exc:
             raise HTTPException(status_code=422, detail=str(exc)) from exc

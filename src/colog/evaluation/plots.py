@@ -144,8 +144,9 @@ def pca_scatter(vectors: ArrayLike, labels: ArrayLike, class_names: list[str], p
     _save(fig, path)
 
 
-def training_curves(history: list[dict[str, Any]], path: str | os.PathLike) -> None:
-    """Train loss and validation macro-F1 per epoch, the best epoch marked."""
+def training_curves(history: list[dict[str, Any]], path: str | os.PathLike, best_epoch: int) -> None:
+    """Train loss and validation macro-F1 per epoch; `best_epoch` (the one the trainer kept, which ranks ties in
+    macro-F1 by validation loss) marked."""
     if not history:
         raise ValueError("no epochs in the training history")
     epochs = [h["epoch"] for h in history]
@@ -156,10 +157,10 @@ def training_curves(history: list[dict[str, Any]], path: str | os.PathLike) -> N
     loss_ax.plot(epochs, loss, marker="o")
     loss_ax.set(xlabel="epoch", ylabel="train loss", title="training loss")
     f1_ax.plot(epochs, f1, marker="o", color="C1")
-    if not np.isnan(f1).all():
-        best = int(np.nanargmax(f1))
-        f1_ax.axvline(epochs[best], linestyle="--", color="grey", linewidth=0.8,
-                      label=f"best: epoch {epochs[best]} ({f1[best]:.4f})")
+    if best_epoch in epochs:
+        best = epochs.index(best_epoch)
+        f1_ax.axvline(best_epoch, linestyle="--", color="grey", linewidth=0.8,
+                      label=f"kept: epoch {best_epoch} ({f1[best]:.4f})")
         f1_ax.legend(loc="lower right")
     f1_ax.set(xlabel="epoch", ylabel="macro F1", title="validation macro F1")
     for ax in (loss_ax, f1_ax):

@@ -66,13 +66,12 @@ def write_outputs(rundir: Path, data: Prepared, metrics: dict, scored: tuple[np.
     probs, vectors, unseen = scored
     test = data.rows(2)
     truth = data.labels[test]
-    paths = {"confusion": plots / "confusion.png", "roc_pr": plots / "roc_pr.png", "pca": plots / "pca.png"}
+    paths = {"confusion": plots / "confusion.png", "roc_pr": plots / "roc_pr.png", "pca": plots / "pca.png",
+             "training": plots / "training.png"}
     confusion_matrices(truth, probs.argmax(1), data.class_names, paths["confusion"])
     roc_pr_curves((truth != 0).astype(int), 1.0 - probs[:, 0], paths["roc_pr"])
     pca_scatter(vectors, truth, data.class_names, paths["pca"])
-    if history:
-        paths["training"] = plots / "training.png"
-        training_curves(history, paths["training"])
+    training_curves(history, paths["training"], metrics["best_epoch"])
     errors = wrong_test_lines(data, probs, unseen)
     write_errors(rundir / "errors.csv", errors)
     title = f"colog run: {metrics.get('dataset') or 'logs'}, {metrics['task']} task, {metrics['protocol']} protocol"

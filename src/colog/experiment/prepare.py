@@ -1,4 +1,5 @@
-"""Raw logs to model-ready arrays: labels, split, balanced training rows, vocabulary and inputs."""
+"""Raw logs to model-ready arrays: labels, split, and what is fitted on the training split (vocabulary, word
+vectors, inputs, balanced rows)."""
 
 from __future__ import annotations
 
@@ -8,15 +9,12 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
-from colog.datasets import load_labeled
+from colog.config import ExperimentConfig, Task
 from colog.errors import CologError
-from colog.experiment.config import ExperimentConfig
-from colog.features.balance import balance
-from colog.features.inputs import LineMessages, ModelInputs, fit_vocabulary
-from colog.features.split import split_lines, unseen_mask
-from colog.features.store import MessageStore, SbertEncoder
-from colog.features.tokens import Vocabulary
-from colog.labeling import CLASSES
+from colog.features import (SPLITS, LineMessages, MessageStore, ModelInputs, SbertEncoder, Vocabulary, balance,
+                            fit_vocabulary, split_lines, train_word2vec, unseen_mask)
+from colog.labeling import CLASSES, four_class
+from colog.labeling.datasets import load_labeled
 from colog.parsing.templates import TemplateMiner
 
 logger = logging.getLogger(__name__)
@@ -37,6 +35,16 @@ class Prepared:
     store: MessageStore
     miner: TemplateMiner  # the templates of all lines; detection continues from it
 
+    def split_table(self) -> pa.Table:
+        """(file, line, split) of every line: what a run directory records of its split."""
+        return pa.table({"file": self.table["file"], "line": self.table["line"],
+                         "split": pa.array([SPLITS[s] for s in self.split])})
+
+    def templates(self) -> dict:
+        """The Drain state and the formats the logs were parsed with: what detection parses new lines by."""
+        return {"formats": self.summary.get("formats", {}), "format": self.summary.get("format"),
+                "drain": self.miner.to_state()}
+
     def rows(self, which: int) -> np.ndarray:
         return np.nonzero(self.split == which)[0]
 
@@ -54,11 +62,11 @@ class Prepared:
 
 def load_data(config: ExperimentConfig, progress: bool = True) -> Prepared:
     """Parse, label and split as the config says; embed every unique message (cached)."""
-    collective = config.task == "collective"
+    collective = config.task == Task.collective
     table, summary, miner = load_labeled(config.paths, config.dataset, config.format, config.rule, config.year,
-                                  config.window_spec if collective else None)
+                                         config.window_spec if collective else None)
     if collective:
-        labels = table["label"].to_numpy().astype(np.int64) + 2 * table["window_label"].to_numpy().astype(np.int64)
+        labels = four_class(table["label"].to_numpy(), table["window_label"].to_numpy()).astype(np.int64)
         class_names = list(CLASSES)
     else:
         labels, class_names = table["label"].to_numpy().astype(np.int64), ["normal", "anomaly"]
@@ -76,11 +84,20 @@ def build_inputs(data: Prepared, config: ExperimentConfig, vocab: Vocabulary, pr
                              config.includes_current, config.model.max_len, progress)
 
 
-def fit_features(data: Prepared, config: ExperimentConfig) -> tuple[Vocabulary, list[list[str]]]:
-    """Vocabulary and word2vec corpus from the training split only."""
-    return fit_vocabulary(data.messages, data.rows(0), config.model.max_len)
+@dataclass
+class Fitted:
+    """What is learned from the training split before the network: vocabulary, word vectors, inputs, rows."""
+
+    vocab: Vocabulary
+    word_vectors: np.ndarray  # (V, word_dim) word2vec of the training messages
+    inputs: ModelInputs  # every line's tokens and window, by the training vocabulary
+    train_rows: np.ndarray  # training rows after class balancing (validation and test untouched)
 
 
-def balanced_train_rows(data: Prepared, inputs: ModelInputs, config: ExperimentConfig) -> np.ndarray:
-    """Training rows after class balancing (training split only; validation and test untouched)."""
-    return balance(data.rows(0), inputs.message_ids, data.labels, inputs.vectors, config.balance, config.split.seed)
+def fit_inputs(data: Prepared, config: ExperimentConfig, progress: bool = True) -> Fitted:
+    """Vocabulary, word2vec and balancing fitted on the training split only; inputs for every line."""
+    vocab, corpus = fit_vocabulary(data.messages, data.rows(0), config.model.max_len)
+    word_vectors = train_word2vec(corpus, vocab, config.model.word_dim, config.split.seed)
+    inputs = build_inputs(data, config, vocab, progress)
+    rows = balance(data.rows(0), inputs.message_ids, data.labels, inputs.vectors, config.balance, config.split.seed)
+    return Fitted(vocab, word_vectors, inputs, rows)

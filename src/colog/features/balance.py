@@ -9,14 +9,26 @@ clean every class but the one with the fewest lines, as they would on lines, not
 from __future__ import annotations
 
 import logging
+from enum import StrEnum
 
 import numpy as np
 
-from colog.errors import UnknownNameError
+from colog.errors import choose
 
 logger = logging.getLogger(__name__)
 
-METHODS = ("none", "tomek", "random-under", "near-miss", "cnn", "ncr", "oss")
+
+
+class Balance(StrEnum):
+    """Undersamplers of imbalanced-learn; the paper uses Tomek links."""
+
+    none = "none"
+    tomek = "tomek"
+    random_under = "random-under"
+    near_miss = "near-miss"
+    cnn = "cnn"
+    ncr = "ncr"
+    oss = "oss"
 
 
 def _sampler(method: str, seed: int, cleaned: list[int]):
@@ -35,11 +47,10 @@ def _sampler(method: str, seed: int, cleaned: list[int]):
 
 
 def balance(train_rows: np.ndarray, message_ids: np.ndarray, labels: np.ndarray, vectors: np.ndarray,
-            method: str = "tomek", seed: int = 0) -> np.ndarray:
+            method: Balance | str = Balance.tomek, seed: int = 0) -> np.ndarray:
     """The training rows to keep; `message_ids[train_rows]` index `vectors`."""
-    if method not in METHODS:
-        raise UnknownNameError("balancing method", method, list(METHODS))
-    if method == "none" or len(np.unique(labels[train_rows])) < 2:
+    method = choose(Balance, method, "balancing method")
+    if method == Balance.none or len(np.unique(labels[train_rows])) < 2:
         return train_rows
     pairs = np.stack([message_ids[train_rows], labels[train_rows]], axis=1)
     unique, inverse, counts = np.unique(pairs, axis=0, return_inverse=True, return_counts=True)

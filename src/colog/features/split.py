@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 import numpy as np
 import pyarrow as pa
 
-from colog.errors import CologError, UnknownNameError, require_integers
+from colog.errors import CologError, choose, require_integers
 from colog.parsing.readers import file_type
 
-PROTOCOLS = ("paper", "chronological")
+
+
+class Protocol(StrEnum):
+    """How lines are assigned to train, valid and test."""
+
+    paper = "paper"  # random, stratified per class (the paper's)
+    chronological = "chronological"  # the earliest lines train, the latest test
+
 SPLITS = ("train", "valid", "test")
 
 
@@ -19,25 +27,24 @@ SPLITS = ("train", "valid", "test")
 class SplitConfig:
     """Shares of train / valid / test (the paper: 60/20/20) and the protocol that assigns lines."""
 
-    protocol: str = "paper"
+    protocol: Protocol = Protocol.paper
     train: float = 0.6
     valid: float = 0.2
     seed: int = 0
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "protocol", choose(Protocol, self.protocol, "protocol"))
         require_integers(self, {"seed": 0}, "split ")
 
 
 def split_lines(table: pa.Table, labels: np.ndarray, config: SplitConfig) -> np.ndarray:
     """One of 0 (train), 1 (valid), 2 (test) per row."""
-    if config.protocol not in PROTOCOLS:
-        raise UnknownNameError("protocol", config.protocol, list(PROTOCOLS))
     if not 0 < config.train < 1 or not 0 < config.valid < 1 or config.train + config.valid >= 1:
         raise CologError(f"split shares train={config.train}, valid={config.valid} must be in (0, 1) and leave a test share")
     n = table.num_rows
     if n < 10:
         raise CologError(f"{n} lines are too few to split into train, valid and test")
-    if config.protocol == "paper":
+    if config.protocol == Protocol.paper:
         out = _stratified(labels, config)
     else:
         out = _chronological(table, config)

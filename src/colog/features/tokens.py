@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from dataclasses import dataclass
@@ -10,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
+from colog.artifacts import read_json, write_json
 from colog.errors import CologError
 
 logger = logging.getLogger(__name__)
@@ -44,11 +44,11 @@ class Vocabulary:
         return [self.index.get(t, UNK) for t in tokens]
 
     def save(self, path: Path) -> None:
-        path.write_text(json.dumps(self.words), encoding="utf-8")
+        write_json(self.words, path)
 
     @classmethod
     def load(cls, path: Path) -> "Vocabulary":
-        return cls(json.loads(path.read_text(encoding="utf-8")))
+        return cls(read_json(path, "vocabulary"))
 
 
 def train_word2vec(token_lists: list[list[str]], vocab: Vocabulary, dim: int = 300, seed: int = 0,

@@ -1,9 +1,11 @@
 """The collaborative transformer: impressed attention, modality adaptation, balancing layer."""
 
-from colog.model.adaptation import Glimpses, ModalityAdaptation
-from colog.model.attention import ImpressedLayer, nonempty
-from colog.model.balancing import BalancingLayer, MeanFusion
-from colog.model.collaborative import CoLog, CoLogConfig, ConfigError
+from colog.lazy import exports
+from colog.model.config import CoLogConfig, ConfigError
 
 __all__ = ["BalancingLayer", "CoLog", "CoLogConfig", "ConfigError", "Glimpses", "ImpressedLayer", "MeanFusion",
            "ModalityAdaptation", "nonempty"]
+
+__getattr__ = exports(__name__, {"BalancingLayer": "balancing", "MeanFusion": "balancing", "CoLog": "collaborative",
+                                 "Glimpses": "adaptation", "ModalityAdaptation": "adaptation",
+                                 "ImpressedLayer": "attention", "nonempty": "attention"})

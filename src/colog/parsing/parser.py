@@ -84,6 +84,10 @@ class ParseConfig:
     min_match: float = 0.05  # below this share of the sample, a format is rejected
     drain: DrainSettings | None = None  # None: the chosen format's own settings
 
+    def __post_init__(self) -> None:
+        if self.format != "auto":
+            resolve_format(self.format)  # a malformed format fails here, once, before any file is read
+
 
 @dataclass
 class ParseResult:

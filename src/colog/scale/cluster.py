@@ -28,7 +28,6 @@ def ray_session(address: str | None = None, num_cpus: int | None = None) -> Iter
     if ray.is_initialized():  # a caller (a notebook, a test) already holds one: use it, leave it running
         yield ray
         return
-    os.environ.setdefault("RAY_DEDUP_LOGS", "0")
     try:
         if address:
             ray.init(address=address, logging_level=logging.ERROR, log_to_driver=False)

@@ -13,8 +13,11 @@ from dataclasses import replace
 from pathlib import Path
 
 from colog.artifacts import atomic_path, write_json
+from colog.config import ExperimentConfig
 from colog.errors import CologError
-from colog.experiment.config import ExperimentConfig
+from colog.evaluation.plots import search_curves
+from colog.experiment.prepare import Fitted, Prepared, fit_inputs, load_data
+from colog.experiment.run import fit_model, train_run
 
 logger = logging.getLogger(__name__)
 
@@ -47,15 +50,13 @@ def parse_grid(text: str) -> dict:
     return grid
 
 
-def _trial(params: dict, features, base: dict) -> None:
+def _trial(params: dict, data: Prepared, fitted: Fitted, base: dict) -> None:
     """One trial: the base config with this trial's sizes and sample seed, reporting each epoch to Tune."""
     import torch
     from ray import tune
 
-    from colog.experiment.run import fit_model
-
     base = dict(base)
-    torch.set_num_threads(int(base.pop("_threads", 1)))
+    torch.set_num_threads(int(base.pop("_threads", 1)))  # a trial is a Ray worker process of its own
     config = ExperimentConfig.from_dict(base)
     config = replace(config, model=replace(config.model, layers=params["layers"], heads=params["heads"],
                                            hidden=params["hidden"]),
@@ -65,8 +66,8 @@ def _trial(params: dict, features, base: dict) -> None:
         tune.report({"valid_macro_f1": record["valid_macro_f1"], "epoch": record["epoch"],
                      "train_loss": record["train_loss"]})
 
-    fit_model(features.data, features.inputs, features.word_vectors, features.balanced_train, config,
-              progress=False, callbacks=[report])
+    fit_model(data, fitted.inputs, fitted.word_vectors, fitted.train_rows, data.rows(1), config, progress=False,
+              callbacks=[report])
 
 
 def run_tune(config: ExperimentConfig, grid: str, out: Path, num_samples: int | None = None,
@@ -75,20 +76,16 @@ def run_tune(config: ExperimentConfig, grid: str, out: Path, num_samples: int | 
     from ray import tune
     from ray.tune.schedulers import ASHAScheduler
 
-    from colog.baselines import Features
-    from colog.experiment.prepare import load_data
-    from colog.experiment.run import train_run
-
     spec = parse_grid(grid)
     out = out.resolve()
     out.mkdir(parents=True, exist_ok=True)
     data = load_data(config, progress)
-    features = Features.build(data, config, progress)
-    features = replace(features, data=replace(features.data, store=None))  # vectors are in features.inputs
+    fitted = fit_inputs(data, config, progress)
+    data = replace(data, store=None)  # the trials read the vectors from fitted.inputs; the store stays here
     base = config.to_dict()
     base["train"]["epochs"] = epochs
     base["_threads"] = cpus_per_trial
-    trainable = tune.with_resources(tune.with_parameters(_trial, features=features, base=base),
+    trainable = tune.with_resources(tune.with_parameters(_trial, data=data, fitted=fitted, base=base),
                                     {"cpu": cpus_per_trial})
     experiment = out / "tune"
     if tune.Tuner.can_restore(str(experiment)):  # an interrupted search continues where it stopped
@@ -127,8 +124,6 @@ def run_tune(config: ExperimentConfig, grid: str, out: Path, num_samples: int | 
 
 def _plot(results, path: Path) -> None:
     """Validation macro-F1 per epoch of every trial (ASHA's early stops show as short lines)."""
-    from colog.evaluation.plots import search_curves
-
     curves = []
     for r in results:
         frame = r.metrics_dataframe

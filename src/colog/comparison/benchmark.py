@@ -18,13 +18,13 @@ from pathlib import Path
 import numpy as np
 
 from colog.artifacts import atomic_path, write_json
-from colog.baselines import ORDER, Features, make
+from colog.comparison.baselines import ORDER, Features, make
+from colog.config import ExperimentConfig
 from colog.errors import InputError
 from colog.evaluation.metrics import classification_metrics
 from colog.evaluation.plots import method_bars
-from colog.experiment.config import ExperimentConfig
 from colog.experiment.prepare import load_data
-from colog.features.split import split_lines
+from colog.features import split_lines
 from colog.progress import progress_bar
 
 logger = logging.getLogger(__name__)
@@ -57,9 +57,9 @@ def run_benchmark(config: ExperimentConfig, methods: list[str], seeds: list[int]
             unseen, unseen_key = seeded.unseen()
             for name in methods:
                 bar.set_postfix_str(f"seed {seed} {name}")
-                method = make(name)
+                method = make(name, seed)
                 start = time.perf_counter()
-                method.fit(features, train, valid, seed)
+                method.fit(features, train, valid)
                 fitted = time.perf_counter()
                 predicted = method.predict(features, test)
                 scored = time.perf_counter()
@@ -77,7 +77,7 @@ def run_benchmark(config: ExperimentConfig, methods: list[str], seeds: list[int]
                     "n_test_unseen_anomalies": u["n_anomalies"] if u else 0,
                     "unseen_macro_f1": u["macro_f1"] if u else None,
                     "unseen_anomaly_f1": u["anomaly_f1"] if u else None,
-                    "note": getattr(method, "note", ""),
+                    "note": getattr(method, "note_", ""),
                     "options": cfg.options if name == "colog" else "",
                 })
                 logger.info("%s seed %d: macro-F1 %.4f", name, seed, m["macro_f1"])

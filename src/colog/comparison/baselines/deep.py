@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from colog.baselines.features import Features
+from colog.comparison.baselines.features import Features
 from colog.evaluation.metrics import classification_metrics
 
 
@@ -89,9 +89,9 @@ class SentimentGRU(nn.Module):
 class Deep:
     """Trains one of the networks above; `inputs(f, rows)` gives its tensors."""
 
-    def __init__(self, name: str, epochs: int = 5, batch_size: int = 256, lr: float = 1e-3, min_steps: int = 200,
-                 max_epochs: int = 50):
-        self.name, self.epochs, self.batch_size, self.lr = name, epochs, batch_size, lr
+    def __init__(self, name: str, seed: int = 0, epochs: int = 5, batch_size: int = 256, lr: float = 1e-3,
+                 min_steps: int = 200, max_epochs: int = 50):
+        self.name, self.seed, self.epochs, self.batch_size, self.lr = name, seed, epochs, batch_size, lr
         self.min_steps, self.max_epochs = min_steps, max_epochs  # small datasets get more epochs
 
     def _inputs(self, f: Features, rows: np.ndarray) -> tuple[torch.Tensor, ...]:
@@ -111,39 +111,42 @@ class Deep:
             return SentimentGRU(f.word_vectors, n_classes)
         return KeySequence(self.name, f.n_templates, n_classes)
 
-    def fit(self, f: Features, train: np.ndarray, valid: np.ndarray, seed: int) -> None:
-        torch.manual_seed(seed)
-        rng = np.random.default_rng(seed)
+    def fit(self, f: Features, train: np.ndarray, valid: np.ndarray) -> "Deep":
+        """Trains on `train`, keeps the epoch with the best macro-F1 on `valid`."""
+        torch.manual_seed(self.seed)
+        rng = np.random.default_rng(self.seed)
         if self.name == "pylogsentiment":
-            train = f.balanced_train
-        self.model = self._network(f)
-        params = [p for p in self.model.parameters() if p.requires_grad]
+            train = f.balanced(train)
+        self.model_ = self._network(f)
+        params = [p for p in self.model_.parameters() if p.requires_grad]
         optimizer = torch.optim.Adam(params, lr=self.lr)
         target = torch.from_numpy(f.labels)
         best, best_state = -1.0, None
         batches = -(-len(train) // self.batch_size)
         for _ in range(min(max(self.epochs, -(-self.min_steps // batches)), self.max_epochs)):
-            self.model.train()
+            self.model_.train()
             order = rng.permutation(train)
             for lo in range(0, len(order), self.batch_size):
                 rows = order[lo:lo + self.batch_size]
-                loss = nn.functional.cross_entropy(self.model(*self._inputs(f, rows)), target[rows])
+                loss = nn.functional.cross_entropy(self.model_(*self._inputs(f, rows)), target[rows])
                 optimizer.zero_grad()
                 loss.backward()
                 optimizer.step()
             score = classification_metrics(f.labels[valid], self.predict(f, valid), f.data.class_names)["macro_f1"]
             if score > best:
-                best, best_state = score, copy.deepcopy(self.model.state_dict())
-        self.model.load_state_dict(best_state)
+                best, best_state = score, copy.deepcopy(self.model_.state_dict())
+        self.model_.load_state_dict(best_state)
+        return self
 
     @torch.no_grad()
     def predict(self, f: Features, rows: np.ndarray) -> np.ndarray:
-        self.model.eval()
-        out = [self.model(*self._inputs(f, rows[lo:lo + 1024])).argmax(-1).numpy()
+        self.model_.eval()
+        out = [self.model_(*self._inputs(f, rows[lo:lo + 1024])).argmax(-1).numpy()
                for lo in range(0, len(rows), 1024)]
         return np.concatenate(out).astype(np.int64) if out else np.zeros(0, dtype=np.int64)
 
 
 def deep_methods() -> dict:
-    return {name: (lambda name=name: Deep(name)) for name in ("lstm", "bilstm_attn", "cnn", "transformer",
-                                                               "pylogsentiment")}
+    """name -> a factory taking the seed."""
+    return {name: (lambda seed, name=name: Deep(name, seed)) for name in ("lstm", "bilstm_attn", "cnn", "transformer",
+                                                                          "pylogsentiment")}

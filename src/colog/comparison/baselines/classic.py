@@ -18,47 +18,50 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.svm import LinearSVC
 from sklearn.tree import DecisionTreeClassifier
 
-from colog.baselines.features import Features
+from colog.comparison.baselines.features import Features
 
 
 class Supervised:
-    """A scikit-learn classifier on event counts (or on the line's SBERT vector)."""
+    """A scikit-learn classifier on event counts (or on the line's SBERT vector). It has no epochs to choose, so
+    the validation rows go unused."""
 
-    def __init__(self, name: str, make, on: str = "events"):
-        self.name, self._make, self.on = name, make, on
+    def __init__(self, name: str, make, on: str = "events", seed: int = 0):
+        self.name, self.make, self.on, self.seed = name, make, on, seed
 
     def _x(self, f: Features, rows: np.ndarray):
         return f.event_counts(rows) if self.on == "events" else f.line_vectors(rows)
 
-    def fit(self, f: Features, train: np.ndarray, valid: np.ndarray, seed: int) -> None:
-        self.model = self._make(seed)
-        self.model.fit(self._x(f, train), f.labels[train])
+    def fit(self, f: Features, train: np.ndarray, valid: np.ndarray | None = None) -> "Supervised":
+        self.model_ = self.make(self.seed).fit(self._x(f, train), f.labels[train])
+        return self
 
     def predict(self, f: Features, rows: np.ndarray) -> np.ndarray:
-        return self.model.predict(self._x(f, rows)).astype(np.int64)
+        return self.model_.predict(self._x(f, rows)).astype(np.int64)
 
 
 class Unsupervised:
-    """Fitted on the training lines without their labels; flags outliers."""
+    """Fitted on the training lines without their labels (but for the anomaly rate Isolation Forest expects and
+    the class a flag is given); flags outliers. No epochs to choose: the validation rows go unused."""
 
-    def __init__(self, name: str):
-        self.name = name
+    def __init__(self, name: str, seed: int = 0):
+        self.name, self.seed = name, seed
 
-    def fit(self, f: Features, train: np.ndarray, valid: np.ndarray, seed: int) -> None:
+    def fit(self, f: Features, train: np.ndarray, valid: np.ndarray | None = None) -> "Unsupervised":
         y = f.labels[train]
         anomalous = y[y != 0]
-        self.flag_class = int(np.bincount(anomalous).argmax()) if len(anomalous) else 1
+        self.flag_class_ = int(np.bincount(anomalous).argmax()) if len(anomalous) else 1
         x = self._x(f, train)
         if self.name == "iforest":
             rate = min(max(len(anomalous) / len(y), 1e-4), 0.5)
-            self.model = IsolationForest(n_estimators=100, contamination=rate, random_state=seed).fit(x)
+            self.model_ = IsolationForest(n_estimators=100, contamination=rate, random_state=self.seed).fit(x)
         else:
-            self.model = (_PCA() if self.name == "pca" else _Invariants()).fit(x)
+            self.model_ = (_PCA() if self.name == "pca" else _Invariants()).fit(x)
+        return self
 
     def predict(self, f: Features, rows: np.ndarray) -> np.ndarray:
         x = self._x(f, rows)
-        flagged = self.model.predict(x) == -1 if self.name == "iforest" else self.model.outliers(x)
-        return np.where(flagged, self.flag_class, 0).astype(np.int64)
+        flagged = self.model_.predict(x) == -1 if self.name == "iforest" else self.model_.outliers(x)
+        return np.where(flagged, self.flag_class_, 0).astype(np.int64)
 
     def _x(self, f: Features, rows: np.ndarray) -> sp.csr_matrix:
         x = f.event_counts(rows)
@@ -71,31 +74,34 @@ class _PCA:
     Kept sparse: the covariance is X'X/n - mean mean', so memory is O(templates^2), not O(lines x templates).
     """
 
-    def fit(self, x: sp.csr_matrix, n_components: float = 0.95, c_alpha: float = 3.2905) -> "_PCA":
+    def __init__(self, n_components: float = 0.95, c_alpha: float = 3.2905):
+        self.n_components, self.c_alpha = n_components, c_alpha
+
+    def fit(self, x: sp.csr_matrix) -> "_PCA":
         n = x.shape[0]
         used = np.asarray((x > 0).sum(axis=0)).ravel()
-        self.keep = np.nonzero(used)[0]  # columns training ever used
-        self.idf = np.log(n / used[self.keep])
+        self.keep_ = np.nonzero(used)[0]  # columns training ever used
+        self.idf_ = np.log(n / used[self.keep_])
         x = self._tfidf(x)
-        self.mean = np.asarray(x.mean(axis=0)).ravel()
-        cov = np.asarray((x.T @ x).todense()) / n - np.outer(self.mean, self.mean)
+        self.mean_ = np.asarray(x.mean(axis=0)).ravel()
+        cov = np.asarray((x.T @ x).todense()) / n - np.outer(self.mean_, self.mean_)
         eigval, eigvec = np.linalg.eigh(cov)
         eigval, eigvec = eigval[::-1].clip(min=0), eigvec[:, ::-1]
-        k = int(np.searchsorted(np.cumsum(eigval) / (eigval.sum() or 1.0), n_components) + 1)
+        k = int(np.searchsorted(np.cumsum(eigval) / (eigval.sum() or 1.0), self.n_components) + 1)
         p = eigvec[:, :k]
-        self.residual = np.eye(len(cov)) - p @ p.T
+        self.residual_ = np.eye(len(cov)) - p @ p.T
         phi = [np.sum(eigval[k:] ** i) for i in (1, 2, 3)]
         h0 = 1.0 - 2 * phi[0] * phi[2] / (3.0 * phi[1] ** 2) if phi[1] > 0 else 1.0
-        self.threshold = (phi[0] * (c_alpha * np.sqrt(2 * phi[1] * h0 ** 2) / phi[0] + 1.0
-                                    + phi[1] * h0 * (h0 - 1.0) / phi[0] ** 2) ** (1.0 / h0)) if phi[0] > 0 else 0.0
+        self.threshold_ = (phi[0] * (self.c_alpha * np.sqrt(2 * phi[1] * h0 ** 2) / phi[0] + 1.0
+                                     + phi[1] * h0 * (h0 - 1.0) / phi[0] ** 2) ** (1.0 / h0)) if phi[0] > 0 else 0.0
         return self
 
     def outliers(self, x: sp.csr_matrix) -> np.ndarray:
-        y = np.asarray(self._tfidf(x) @ self.residual) - self.mean @ self.residual  # SPE of the residual part
-        return (y ** 2).sum(axis=1) > self.threshold
+        y = np.asarray(self._tfidf(x) @ self.residual_) - self.mean_ @ self.residual_  # SPE of the residual part
+        return (y ** 2).sum(axis=1) > self.threshold_
 
     def _tfidf(self, x: sp.csr_matrix) -> sp.csr_matrix:
-        return (x[:, self.keep] @ sp.diags(self.idf)).tocsr()
+        return (x[:, self.keep_] @ sp.diags(self.idf_)).tocsr()
 
 
 class _Invariants:
@@ -109,43 +115,46 @@ class _Invariants:
     the work on logs with thousands of templates.
     """
 
-    def fit(self, x: sp.csr_matrix, percentage: float = 0.98, epsilon: float = 0.5, longest: int = 3,
-            scales: tuple[int, ...] = (1, 2, 3), max_candidates: int = 200_000) -> "_Invariants":
-        self.percentage = percentage
+    def __init__(self, percentage: float = 0.98, epsilon: float = 0.5, longest: int = 3,
+                 scales: tuple[int, ...] = (1, 2, 3), max_candidates: int = 200_000):
+        self.percentage, self.epsilon, self.longest = percentage, epsilon, longest
+        self.scales, self.max_candidates = scales, max_candidates
+
+    def fit(self, x: sp.csr_matrix) -> "_Invariants":
         used = np.asarray((x > 0).sum(axis=0)).ravel()
-        self.unseen = used == 0  # one-column invariants: these events never happen
-        self.keep = np.nonzero(~self.unseen)[0]
-        x = x[:, self.keep].tocsc().astype(np.float64)
+        self.unseen_ = used == 0  # one-column invariants: these events never happen
+        self.keep_ = np.nonzero(~self.unseen_)[0]
+        x = x[:, self.keep_].tocsc().astype(np.float64)
         gram = np.asarray((x.T @ x).todense())  # (m, m)
-        self.invariants: list[tuple[np.ndarray, np.ndarray]] = []  # (columns into keep, integer weights)
-        r = self._dimension(x, gram, epsilon)
+        self.invariants_: list[tuple[np.ndarray, np.ndarray]] = []  # (columns into keep_, integer weights)
+        r = self._dimension(x, gram)
         together = gram > 0
         found: set[tuple[int, ...]] = set()
         tried = 0
-        for size in range(2, longest + 1):
+        for size in range(2, self.longest + 1):
             for cols in self._candidates(together, size, found):
                 tried += 1
-                if len(self.invariants) >= r or tried > max_candidates:
+                if len(self.invariants_) >= r or tried > self.max_candidates:
                     return self
-                theta = self._theta(x, gram, cols, scales)
+                theta = self._theta(x, gram, cols)
                 if theta is not None:
-                    self.invariants.append((np.array(cols), theta))
+                    self.invariants_.append((np.array(cols), theta))
                     found.add(cols)
         return self
 
     def outliers(self, x: sp.csr_matrix) -> np.ndarray:
-        flagged = np.asarray(x[:, np.nonzero(self.unseen)[0]].sum(axis=1)).ravel() > 0
-        kept = x[:, self.keep].tocsc()
-        for cols, theta in self.invariants:
+        flagged = np.asarray(x[:, np.nonzero(self.unseen_)[0]].sum(axis=1)).ravel() > 0
+        kept = x[:, self.keep_].tocsc()
+        for cols, theta in self.invariants_:
             flagged |= np.abs(np.asarray(kept[:, cols] @ theta).ravel()) > 1e-6
         return flagged
 
-    def _dimension(self, x: sp.csc_matrix, gram: np.ndarray, epsilon: float) -> int:
+    def _dimension(self, x: sp.csc_matrix, gram: np.ndarray) -> int:
         """How many directions (smallest singular first) nearly every window is orthogonal to."""
         _, vectors = np.linalg.eigh(gram)  # ascending eigenvalues
         r = 0
         for i in range(vectors.shape[1]):
-            if np.mean(np.abs(x @ vectors[:, i]) < epsilon) < self.percentage:
+            if np.mean(np.abs(x @ vectors[:, i]) < self.epsilon) < self.percentage:
                 break
             r += 1
         return r
@@ -166,8 +175,7 @@ class _Invariants:
                     if not any(sub in found for k in range(2, size) for sub in combinations(cols, k)):
                         yield cols
 
-    def _theta(self, x: sp.csc_matrix, gram: np.ndarray, cols: tuple[int, ...],
-               scales: tuple[int, ...]) -> np.ndarray | None:
+    def _theta(self, x: sp.csc_matrix, gram: np.ndarray, cols: tuple[int, ...]) -> np.ndarray | None:
         """Integer weights that `percentage` of the windows satisfy exactly, or None."""
         _, vectors = np.linalg.eigh(gram[np.ix_(cols, cols)])
         v = vectors[:, 0]
@@ -175,7 +183,7 @@ class _Invariants:
             return None
         sub = x[:, list(cols)]
         smallest = int(np.argmin(np.abs(v)))
-        for scale in scales:
+        for scale in self.scales:
             theta = np.round(v * scale / v[smallest])
             theta[smallest] = scale
             if np.any(theta == 0):
@@ -187,13 +195,16 @@ class _Invariants:
 
 
 def classic_methods() -> dict:
+    """name -> a factory taking the seed."""
     return {
-        "lr": lambda: Supervised("lr", lambda seed: LogisticRegression(C=100, tol=0.01, max_iter=1000)),
-        "svm": lambda: Supervised("svm", lambda seed: LinearSVC(penalty="l1", tol=0.1, C=1, dual=False,
-                                                                max_iter=5000, random_state=seed)),
-        "dt": lambda: Supervised("dt", lambda seed: DecisionTreeClassifier(criterion="gini", random_state=seed)),
-        "iforest": lambda: Unsupervised("iforest"),
-        "pca": lambda: Unsupervised("pca"),
-        "im": lambda: Unsupervised("im"),
-        "sbert_lr": lambda: Supervised("sbert_lr", lambda seed: LogisticRegression(max_iter=2000), on="sbert"),
+        "lr": lambda seed: Supervised("lr", lambda _: LogisticRegression(C=100, tol=0.01, max_iter=1000), seed=seed),
+        "svm": lambda seed: Supervised("svm", lambda s: LinearSVC(penalty="l1", tol=0.1, C=1, dual=False,
+                                                                  max_iter=5000, random_state=s), seed=seed),
+        "dt": lambda seed: Supervised("dt", lambda s: DecisionTreeClassifier(criterion="gini", random_state=s),
+                                      seed=seed),
+        "iforest": lambda seed: Unsupervised("iforest", seed),
+        "pca": lambda seed: Unsupervised("pca", seed),
+        "im": lambda seed: Unsupervised("im", seed),
+        "sbert_lr": lambda seed: Supervised("sbert_lr", lambda _: LogisticRegression(max_iter=2000), on="sbert",
+                                            seed=seed),
     }

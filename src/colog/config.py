@@ -1,19 +1,30 @@
-"""One typed config for a run, composed of each stage's own; saved as config.json in the run directory."""
+"""One typed config for a run, composed of each stage's own; saved as config.json in the run directory.
+
+It sits below everything that trains, evaluates or detects, so each of them reads a run's config
+without importing the others; it imports no torch.
+"""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
+from enum import StrEnum
 
-from colog.errors import CologError
-from colog.features.balance import METHODS
+from colog.errors import CologError, choose
+from colog.features.balance import Balance
 from colog.features.split import SplitConfig
 from colog.labeling import WindowSpec
-from colog.model import CoLogConfig
-from colog.training import TrainConfig
+from colog.model.config import CoLogConfig
+from colog.training.config import TrainConfig
 
-TASKS = ("point", "collective")
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 SIZES = ("layers", "heads", "hidden", "ffn", "dropout")  # CoLogConfig fields `colog train` sets by flags of these names
+
+
+class Task(StrEnum):
+    """What a line's class says."""
+
+    point = "point"  # 2 classes: the line is anomalous or not
+    collective = "collective"  # the paper's 4: normal, point, collective (its window), both
 
 
 @dataclass
@@ -25,23 +36,21 @@ class ExperimentConfig:
     format: str | None = None
     rule: str | None = None
     year: int | None = None
-    task: str = "point"  # point: 2 classes; collective: the paper's 4 classes
+    task: Task = Task.point
     window: str = "context:1"  # the paper's default: context, W = 1
     include_current: bool | None = None  # None: point task includes the line, collective excludes it
-    balance: str = "tomek"
+    balance: Balance = Balance.tomek
     source_token: bool = True  # the file type as a leading word token (keyword labels depend on it)
     split: SplitConfig = field(default_factory=SplitConfig)
     model: CoLogConfig = field(default_factory=CoLogConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
 
     def __post_init__(self) -> None:
-        if self.task not in TASKS:
-            raise CologError(f"unknown task {self.task!r}; valid: {', '.join(TASKS)}")
-        if self.balance not in METHODS:
-            raise CologError(f"unknown balancing method {self.balance!r}; valid: {', '.join(METHODS)}")
+        self.task = choose(Task, self.task, "task")
+        self.balance = choose(Balance, self.balance, "balancing method")
         if self.model.bit_heads and self.task != "collective":
             raise CologError(f"bit_heads (--bit-heads) needs the collective task (the line's bit and the window's "
-                             f"bit); this run's task is {self.task!r}")
+                             f"bit); this run's task is {self.task.value!r}")
         spec = self.window_spec  # validates the window text
         rows = spec.size * (2 if spec.kind == "context" else 1) + 1
         if rows > self.model.max_len:
@@ -54,7 +63,7 @@ class ExperimentConfig:
 
     @property
     def includes_current(self) -> bool:
-        return self.task == "point" if self.include_current is None else self.include_current
+        return self.task == Task.point if self.include_current is None else self.include_current
 
     @property
     def options(self) -> str:
@@ -62,7 +71,7 @@ class ExperimentConfig:
         the paper's, as `colog train` flags: results name them, so a figure with them is never read as the paper's
         model's."""
         flags = []
-        if self.include_current is not None and self.include_current != (self.task == "point"):
+        if self.include_current is not None and self.include_current != (self.task == Task.point):
             flags.append("--current-line" if self.include_current else "--no-current-line")
         if self.model.window_positions:
             flags.append("--window-positions")
@@ -83,10 +92,13 @@ class ExperimentConfig:
     def from_dict(cls, data: dict) -> "ExperimentConfig":
         data = dict(data)
         version = data.pop("format_version", None)
-        if version != FORMAT_VERSION:
-            raise CologError(f"run directory format version {version!r}; this colog reads version {FORMAT_VERSION}")
+        if version not in (1, FORMAT_VERSION):
+            raise CologError(f"run directory format version {version!r}; this colog reads versions 1 and "
+                             f"{FORMAT_VERSION}")
         try:
-            train = data.pop("train")
+            train = dict(data.pop("train"))
+            if version == 1:  # version 1 recorded torch's thread count, a process setting the CLI now makes
+                train.pop("threads", None)
             train["betas"] = tuple(train["betas"])
             return cls(split=SplitConfig(**data.pop("split")), model=CoLogConfig.from_dict(data.pop("model")),
                        train=TrainConfig(**train), **data)

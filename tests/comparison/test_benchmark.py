@@ -4,10 +4,10 @@ import json
 
 import pytest
 
-from colog.baselines import ORDER, method_names
+from colog.comparison.baselines import ORDER, method_names
 from colog.cli.main import main
 from colog.errors import UnknownNameError
-from colog.experiment.benchmark import RESULT_KEYS
+from colog.comparison.benchmark import RESULT_KEYS
 
 
 @pytest.fixture(scope="module")
@@ -76,18 +76,18 @@ def test_unknown_method_is_named():
 
 
 def test_an_interrupted_run_keeps_the_seeds_it_finished(bundled, cache, tmp_path, monkeypatch):
-    import colog.experiment.benchmark as benchmark
+    import colog.comparison.benchmark as benchmark
 
     real_make = benchmark.make
 
-    def make(name):
-        method = real_make(name)
+    def make(name, seed):
+        method = real_make(name, seed)
         fit = method.fit
 
-        def fit_or_stop(features, train, valid, seed):
+        def fit_or_stop(features, train, valid):
             if seed == 1:
                 raise KeyboardInterrupt
-            return fit(features, train, valid, seed)
+            return fit(features, train, valid)
         method.fit = fit_or_stop
         return method
 
@@ -100,7 +100,7 @@ def test_an_interrupted_run_keeps_the_seeds_it_finished(bundled, cache, tmp_path
 
 
 def test_rows_scored_before_the_macro_fix_merge_on_todays_definition(tmp_path):
-    from colog.experiment.benchmark import _merge
+    from colog.comparison.benchmark import _merge
 
     base = {"method": "svm", "dataset": "spark", "protocol": "chronological", "task": "point"}
     old = [{**base, "seed": 0, "n_test_unseen": 1, "n_test_unseen_anomalies": 1, "unseen_macro_f1": 0.5},  # right

@@ -3,7 +3,7 @@
 import numpy as np
 import scipy.sparse as sp
 
-from colog.baselines.classic import _Invariants
+from colog.comparison.baselines.classic import _Invariants
 
 
 def counts(rows):
@@ -18,7 +18,7 @@ def test_a_paired_open_and_close_is_an_invariant():
         k = int(rng.integers(0, 3))
         train.append([0, k, k, int(rng.integers(0, 2))])
     model = _Invariants().fit(counts(train))
-    relations = {tuple(model.keep[c]): tuple(t / t[0]) for c, t in model.invariants}
+    relations = {tuple(model.keep_[c]): tuple(t / t[0]) for c, t in model.invariants_}
     assert relations.get((1, 2)) == (1.0, -1.0)
     flagged = model.outliers(counts([[0, 2, 2, 1], [0, 1, 0, 0], [1, 0, 0, 0], [0, 0, 0, 1]]))
     assert flagged.tolist() == [False, True, True, False]  # open without close; an event never seen

@@ -18,18 +18,21 @@ import numpy as np
 import pyarrow as pa
 
 from colog.artifacts import atomic_path, write_json
-from colog.baselines import Features, make
-from colog.errors import CologError, UnknownNameError
+from colog.comparison.baselines import ORDER, Features, make
+from colog.comparison.benchmark import run_benchmark
+from colog.comparison.names import Study
+from colog.config import ExperimentConfig
+from colog.errors import CologError, choose
 from colog.evaluation.metrics import classification_metrics
-from colog.experiment.config import ExperimentConfig
+from colog.evaluation.plots import study_figure
 from colog.experiment.prepare import Prepared, build_inputs, load_data
-from colog.features.balance import METHODS as BALANCE_METHODS
-from colog.features.inputs import LineMessages
-from colog.features.split import split_lines
+from colog.features import Balance, LineMessages, split_lines
+from colog.labeling import parse_rule
+from colog.labeling.datasets import resolve
+from colog.labeling.rules import KeywordRule
 
 logger = logging.getLogger(__name__)
 
-STUDIES = ("ablation", "window", "train-ratio", "imbalance", "robustness", "efficiency", "keyword-mask")
 ABLATIONS = [("full CoLog", {}), ("sequence modality only", {"semantic": False}),
              ("semantic modality only", {"sequence": False}), ("without MHIA", {"impressed": False}),
              ("without MAL", {"mal": False}), ("without balancing layer", {"balancing_layer": False})]
@@ -44,9 +47,9 @@ def _score(data: Prepared, features: Features, method, rows: np.ndarray) -> dict
 def _colog(data: Prepared, config: ExperimentConfig, progress: bool) -> tuple[dict, Features, object]:
     """Train CoLog under `config` on `data` (split already drawn); test metrics, features, fitted method."""
     features = Features.build(data, config, progress)
-    method = make("colog")
+    method = make("colog", config.train.seed)
     start = time.perf_counter()
-    method.fit(features, data.rows(0), data.rows(1), config.train.seed)
+    method.fit(features, data.rows(0), data.rows(1))
     seconds = time.perf_counter() - start
     return {**_score(data, features, method, data.rows(2)), "train_seconds": seconds,
             "n_train": int((data.split == 0).sum())}, features, method
@@ -84,8 +87,8 @@ def train_ratio(data, config, progress, ratios: list[float], **_) -> list[dict]:
 
 
 def imbalance(data, config, progress, **_) -> list[dict]:
-    return [{"variant": method, "balance": method, **_colog(data, replace(config, balance=method), progress)[0]}
-            for method in BALANCE_METHODS]
+    return [{"variant": method.value, "balance": method.value,
+             **_colog(data, replace(config, balance=method), progress)[0]} for method in Balance]
 
 
 def mutate(message: str, rng: random.Random, vocabulary: list[str]) -> str:
@@ -140,9 +143,6 @@ def robustness(data, config, progress, ratios: list[float], other: ExperimentCon
 
 def efficiency(data, config, progress, out: Path, methods: list[str] | None = None, **_) -> list[dict]:
     """Every method's training and inference seconds per line, same machine, same run (Table 12)."""
-    from colog.baselines import ORDER
-    from colog.experiment.benchmark import run_benchmark
-
     results = run_benchmark(config, methods or list(ORDER), [config.split.seed], out / "benchmark", progress)
     return [{"variant": r["method"], "train_seconds_per_line": r["train_seconds"] / max(r["n_train"], 1),
              "infer_seconds_per_line": r["infer_seconds"] / max(r["n_test"], 1), "train_seconds": r["train_seconds"],
@@ -152,10 +152,6 @@ def efficiency(data, config, progress, out: Path, methods: list[str] | None = No
 
 def keyword_mask(data, config, progress, **_) -> list[dict]:
     """CoLog with and without the labelling keywords in its input (labels unchanged)."""
-    from colog.datasets import resolve
-    from colog.labeling import parse_rule
-    from colog.labeling.rules import KeywordRule
-
     spec = resolve(config.dataset, config.format, config.rule)[1]
     rule = parse_rule(spec) if spec else None
     if not isinstance(rule, KeywordRule):
@@ -168,16 +164,15 @@ def keyword_mask(data, config, progress, **_) -> list[dict]:
             {"variant": "keywords masked", "lines_still_matching": still, **_colog(masked, config, progress)[0]}]
 
 
-RUNNERS: dict[str, Callable[..., list[dict]]] = {
-    "ablation": ablation, "window": window, "train-ratio": train_ratio, "imbalance": imbalance,
-    "robustness": robustness, "efficiency": efficiency, "keyword-mask": keyword_mask,
+RUNNERS: dict[Study, Callable[..., list[dict]]] = {
+    Study.ablation: ablation, Study.window: window, Study.train_ratio: train_ratio, Study.imbalance: imbalance,
+    Study.robustness: robustness, Study.efficiency: efficiency, Study.keyword_mask: keyword_mask,
 }
 
 
-def run_study(name: str, config: ExperimentConfig, out: Path, progress: bool = True, **options) -> dict:
+def run_study(name: Study | str, config: ExperimentConfig, out: Path, progress: bool = True, **options) -> dict:
     """Run study `name`; write out/study.json, out/study.md and out/study.png."""
-    if name not in RUNNERS:
-        raise UnknownNameError("study", name, list(STUDIES))
+    name = choose(Study, name, "study")
     out.mkdir(parents=True, exist_ok=True)
     data = load_data(config, progress)
     rows = RUNNERS[name](data, config, progress, out=out, **options)
@@ -187,7 +182,7 @@ def run_study(name: str, config: ExperimentConfig, out: Path, progress: bool = T
     write_json(result, out / "study.json")
     with atomic_path(out / "study.md") as tmp:
         tmp.write_text(study_markdown(result), encoding="utf-8")
-    study_plot(result, out / "study.png")
+    study_figure(result, out / "study.png")
     return result
 
 
@@ -209,9 +204,3 @@ def study_markdown(result: dict) -> str:
             cells.append(f"**{text}**" if k == "macro_f1" and v == best else text)
         lines.append(f"| {r['variant']} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
-
-
-def study_plot(result: dict, path: Path) -> None:
-    from colog.evaluation.plots import study_figure
-
-    study_figure(result, path)

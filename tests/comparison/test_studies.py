@@ -6,8 +6,9 @@ from dataclasses import replace
 import pytest
 
 from colog.cli.main import main
-from colog.experiment import ExperimentConfig
-from colog.experiment.studies import STUDIES, mutate, run_study
+from colog.config import ExperimentConfig
+from colog.comparison.names import Study
+from colog.comparison.studies import mutate, run_study
 from colog.model import CoLogConfig
 from colog.training import TrainConfig
 
@@ -67,6 +68,6 @@ def test_mutations_change_the_message_a_little():
 
 
 def test_every_study_has_a_runner():
-    from colog.experiment.studies import RUNNERS
+    from colog.comparison.studies import RUNNERS
 
-    assert set(RUNNERS) == set(STUDIES)
+    assert set(RUNNERS) == set(Study)

@@ -11,10 +11,9 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 
-from colog.experiment.config import ExperimentConfig
-from colog.experiment.prepare import Prepared, balanced_train_rows, build_inputs, fit_features
-from colog.features.inputs import ModelInputs
-from colog.features.tokens import Vocabulary, train_word2vec
+from colog.config import ExperimentConfig
+from colog.experiment.prepare import Prepared, fit_inputs
+from colog.features import ModelInputs, Vocabulary, balance
 from colog.features.windows import gather, window_index
 from colog.labeling import group_ids
 
@@ -37,21 +36,26 @@ class Features:
 
     @classmethod
     def build(cls, data: Prepared, config: ExperimentConfig, progress: bool = False) -> "Features":
-        vocab, corpus = fit_features(data, config)
-        word_vectors = train_word2vec(corpus, vocab, config.model.word_dim, config.split.seed)
-        inputs = build_inputs(data, config, vocab, progress)
+        fitted = fit_inputs(data, config, progress)
         raw = data.table["template_id"].to_numpy()
         known = np.unique(raw[data.rows(0)])
         index = np.searchsorted(known, raw)
         seen = (index < len(known)) & (known[np.minimum(index, len(known) - 1)] == raw)
         templates = np.where(seen, index + 2, UNKNOWN)
         groups = group_ids(data.table["file"].to_numpy(zero_copy_only=False))
-        return cls(data, config, inputs, vocab, word_vectors, balanced_train_rows(data, inputs, config), templates,
+        return cls(data, config, fitted.inputs, fitted.vocab, fitted.word_vectors, fitted.train_rows, templates,
                    len(known) + 2, window_index(groups, config.window_spec, include_current=True))
 
     @property
     def labels(self) -> np.ndarray:
         return self.data.labels
+
+    def balanced(self, rows: np.ndarray) -> np.ndarray:
+        """`rows` after the run's class balancing; the training split's was fitted once, in `build`."""
+        if np.array_equal(rows, self.data.rows(0)):
+            return self.balanced_train
+        return balance(rows, self.inputs.message_ids, self.labels, self.inputs.vectors, self.config.balance,
+                       self.config.split.seed)
 
     def template_sequences(self, rows: np.ndarray) -> np.ndarray:
         """(B, Lw) template indexes of each line's window, PAD where the window leaves the file."""

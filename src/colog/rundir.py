@@ -1,0 +1,109 @@
+"""A run directory: the files `colog train` writes, written and checked in one place.
+
+config.json (the ExperimentConfig, with its format version), model.json + model.safetensors (the
+network, the frozen word vectors included), vocab.json, word2vec.safetensors, templates.json (the Drain
+state and the formats new lines are parsed by), split.parquet (file, line and split of every line),
+metrics.json and history.json. plots/, errors.csv and report.html are for people and never read back.
+Evaluation, detection, the HTTP service and Ray's actors all load a run through `load_run`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file
+
+from colog.artifacts import read_json, write_json, write_parquet, write_safetensors
+from colog.config import ExperimentConfig
+from colog.errors import CologError
+from colog.features.tokens import Vocabulary
+from colog.model import CoLog, CoLogConfig
+from colog.parsing.templates import TemplateMiner
+
+MODEL_FILES = ("config.json", "model.json", "model.safetensors", "vocab.json", "templates.json", "metrics.json")
+RUN_FILES = (*MODEL_FILES, "word2vec.safetensors", "split.parquet", "history.json")
+
+
+class RunError(CologError):
+    """A run directory that is missing, incomplete, or written by another version."""
+
+
+@dataclass
+class SavedRun:
+    """A loaded run: its config, network, vocabulary, template state and recorded figures."""
+
+    path: Path
+    config: ExperimentConfig
+    model: CoLog
+    vocab: Vocabulary
+    templates: dict  # {"formats": {file: format}, "format": the commonest, "drain": TemplateMiner state}
+    metrics: dict
+    classes: list[str]
+
+    def miner(self) -> TemplateMiner:
+        """A fresh TemplateMiner holding the run's templates (each caller continues its own)."""
+        return TemplateMiner.from_state(self.templates.get("drain"))
+
+    def split(self) -> pa.Table:
+        """(file, line, split) of every line the run was trained and tested on."""
+        path = self.path / "split.parquet"
+        if not path.is_file():
+            raise RunError(f"{self.path}: missing split.parquet (the recorded split); evaluate needs it")
+        try:
+            return pq.read_table(path)
+        except (OSError, pa.ArrowException) as exc:
+            raise RunError(f"{path}: unreadable recorded split ({exc})") from exc
+
+    def history(self) -> list[dict]:
+        """One record per training epoch."""
+        return read_json(self.path / "history.json", "training history")
+
+
+def load_run(path: str | Path) -> SavedRun:
+    """Load a run directory made by `colog train`; anything missing or foreign is one RunError naming it."""
+    path = Path(path)
+    if not path.is_dir():
+        raise RunError(f"{path}: no such run directory")
+    missing = [f for f in MODEL_FILES if not (path / f).is_file()]
+    if missing:
+        raise RunError(f"{path}: not a complete colog run directory (missing: {', '.join(missing)})")
+    config = ExperimentConfig.from_dict(read_json(path / "config.json", "run config"))
+    vocab = Vocabulary.load(path / "vocab.json")
+    model_config = CoLogConfig.from_dict(read_json(path / "model.json", "model config"))
+    try:
+        weights = load_file(str(path / "model.safetensors"))
+        model = CoLog(model_config, weights.get("embed.weight"))
+        model.load_state_dict(weights)
+    except (SafetensorError, RuntimeError, KeyError, OSError, ValueError) as exc:
+        raise RunError(f"{path}: model.safetensors does not load into model.json's network ({exc})") from exc
+    if model_config.semantic and len(vocab) != model.embed.num_embeddings:
+        raise RunError(f"{path}: vocab.json has {len(vocab)} words, the model {model.embed.num_embeddings}")
+    templates = read_json(path / "templates.json", "template state")
+    if not isinstance(templates, dict):
+        raise RunError(f"{path / 'templates.json'}: expected a JSON object with formats and the Drain state")
+    metrics = read_json(path / "metrics.json", "metrics")
+    classes = metrics.get("classes") if isinstance(metrics, dict) else None
+    if not isinstance(classes, list) or len(classes) != model_config.n_classes:
+        raise RunError(f"{path}: metrics.json names classes {classes}, the model has {model_config.n_classes}")
+    return SavedRun(path, config, model.eval(), vocab, templates, metrics, classes)
+
+
+def save_run(path: Path, config: ExperimentConfig, model: CoLog, vocab: Vocabulary, word_vectors: np.ndarray,
+             split: pa.Table, templates: dict, metrics: dict, history: list[dict]) -> None:
+    """Write every file `load_run` reads into `path` (a staged directory: it appears whole or not at all)."""
+    write_json(config.to_dict(), path / "config.json")
+    write_parquet(split, path / "split.parquet")
+    vocab.save(path / "vocab.json")
+    write_safetensors({"vectors": torch.from_numpy(word_vectors)}, path / "word2vec.safetensors")
+    # model.safetensors holds every weight, the frozen embedding too: it loads on its own.
+    write_safetensors(model.state_dict(), path / "model.safetensors", {"format_version": "1"})
+    write_json(model.config.to_dict(), path / "model.json")
+    write_json(templates, path / "templates.json")
+    write_json(metrics, path / "metrics.json")
+    write_json(history, path / "history.json")
