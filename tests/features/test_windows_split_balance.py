@@ -59,6 +59,35 @@ def test_chronological_split_keeps_time_order_within_each_file_group():
     assert (split[20:40][:10] == 0).all()  # syslog.1 is older: it starts the training split
 
 
+def test_chronological_split_orders_undated_rotations_oldest_first():
+    # casper's dmesg rotations carry no timestamps: dmesg.3 is the oldest, dmesg (no suffix) the newest
+    files = ["dmesg"] * 10 + ["dmesg.0"] * 10 + ["dmesg.3"] * 10 + ["dmesg.1.gz"] * 10
+    table = pa.table({"file": files, "line": [i % 10 + 1 for i in range(40)], "timestamp": [None] * 40},
+                     schema=pa.schema([("file", pa.string()), ("line", pa.int64()), ("timestamp", pa.timestamp("us"))]))
+    split = split_lines(table, np.zeros(40, dtype=int), SplitConfig("chronological"))
+    by_file = {f: sorted(set(split[[i for i, g in enumerate(files) if g == f]].tolist())) for f in dict.fromkeys(files)}
+    assert by_file == {"dmesg.3": [0], "dmesg.1.gz": [0], "dmesg.0": [0, 1], "dmesg": [1, 2]}
+
+
+def test_chronological_split_gives_undated_lines_their_predecessors_time():
+    from datetime import datetime, timedelta
+
+    # a service log whose every other line is a stack trace's continuation (no timestamp of its own)
+    t0 = datetime(2020, 1, 1)
+    stamps = [t0 + timedelta(minutes=i) if i % 2 == 0 else None for i in range(100)]
+    split = split_lines(_table(100, None, stamps), np.zeros(100, dtype=int), SplitConfig("chronological"))
+    assert np.bincount(split).tolist() == [60, 20, 20]
+    assert (split[1::2] == split[0::2]).all()  # each continuation line sits with the line it continues
+    assert list(split) == sorted(split)
+
+
+def test_rotation_age_reads_the_suffix():
+    from colog.features.split import rotation_age
+
+    assert [rotation_age(n) for n in ("syslog", "syslog.0", "auth.log.2.gz", "logs/kern.log.11", "a.log")] == \
+        [-1, 0, 2, 11, -1]
+
+
 def test_split_errors():
     with pytest.raises(CologError, match="too few"):
         split_lines(_table(5), np.zeros(5, dtype=int), SplitConfig())

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -21,6 +22,7 @@ class Protocol(StrEnum):
     chronological = "chronological"  # the earliest lines train, the latest test
 
 SPLITS = ("train", "valid", "test")
+COMPRESSED = ("gz", "bz2", "xz")  # extensions of compressed rotations (auth.log.2.gz)
 
 
 @dataclass(frozen=True)
@@ -67,22 +69,51 @@ def _stratified(labels: np.ndarray, config: SplitConfig) -> np.ndarray:
 
 
 def _chronological(table: pa.Table, config: SplitConfig) -> np.ndarray:
-    """Within each file group (rotations of one log: syslog, syslog.0, ...), the earliest 60 % train, then valid, then test."""
+    """Within each file group (rotations of one log: syslog.2, syslog.1, syslog), the earliest 60 % train, then
+    valid, then test.
+
+    A line without a timestamp (a stack trace's continuation) takes its predecessor's in the same file (the
+    first dated line's, before any); lines of an undated log (dmesg) keep their file's rotation order, the
+    oldest rotation first, and their line order.
+    """
     files = table["file"].to_pylist()
     lines = table["line"].to_pylist()
-    stamps = table["timestamp"].to_pylist()
+    stamps = _filled(files, table["timestamp"].to_pylist())
+    age = {f: rotation_age(f) for f in set(files)}
     groups: dict[str, list[int]] = {}
     for i, f in enumerate(files):
         groups.setdefault(file_type(f), []).append(i)
     out = np.empty(len(files), dtype=np.int8)
     for rows in groups.values():
-        # Lines without a timestamp (dmesg) keep file order; a stable sort keeps ties in file order too.
-        rows.sort(key=lambda i: (stamps[i] or datetime.min, files[i], lines[i]))
+        rows.sort(key=lambda i: (stamps[i] or datetime.min, -age[files[i]], files[i], lines[i]))
         a = int(round(len(rows) * config.train))
         b = a + int(round(len(rows) * config.valid))
         arr = np.array(rows)
         out[arr[:a]], out[arr[a:b]], out[arr[b:]] = 0, 1, 2
     return out
+
+
+def _filled(files: list[str], stamps: list) -> list:
+    """Each line's timestamp, or its file's last one before it (its first one, before any); None for an
+    undated file. Rows of one file are consecutive, as the parser writes them."""
+    out = list(stamps)
+    start = 0
+    for end in range(1, len(files) + 1):
+        if end == len(files) or files[end] != files[start]:
+            last = next((s for s in stamps[start:end] if s is not None), None)
+            for i in range(start, end):
+                if out[i] is None:
+                    out[i] = last
+                else:
+                    last = out[i]
+            start = end
+    return out
+
+
+def rotation_age(name: str) -> int:
+    """How many rotations ago a log was written, from its name: syslog -> -1, syslog.0 -> 0, auth.log.2.gz -> 2."""
+    parts = [p for p in Path(name).name.split(".") if p.lower() not in COMPRESSED]
+    return int(parts[-1]) if len(parts) > 1 and parts[-1].isdigit() else -1
 
 
 def unseen_mask(keys: np.ndarray, split: np.ndarray) -> np.ndarray:
