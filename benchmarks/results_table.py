@@ -4,7 +4,8 @@
 
 Runs of the same dataset, task, protocol, labels and options (`--current-line`, `--hidden 128`, ...) with several
 seeds are summarised as mean ± sample standard deviation, as docs/results.md writes them; runs with other options
-are never averaged together.
+are never averaged together. A run whose test split holds one class only (`test.measurable` false) is left out of
+the figures and named on stderr; a directory that is not a finished run is an error, not a gap in the table.
 """
 
 from __future__ import annotations
@@ -28,9 +29,14 @@ def main(argv: list[str]) -> int:
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for arg in argv:
         path = Path(arg) / "metrics.json"
-        if path.is_file():
-            m = json.loads(path.read_text())
-            groups[(m["dataset"], m["task"], m["protocol"], m["label_source"], m.get("options", ""))].append(m)
+        if not path.is_file():
+            print(f"results_table: {arg}: no metrics.json (not a finished run)", file=sys.stderr)
+            return 2
+        m = json.loads(path.read_text())
+        if not m["test"].get("measurable", True):
+            print(f"results_table: {arg}: left out, its test split holds one class only", file=sys.stderr)
+            continue
+        groups[(m["dataset"], m["task"], m["protocol"], m["label_source"], m.get("options", ""))].append(m)
     print("| dataset | task | protocol | labels | options | test macro-F1 | anomaly F1 | per-file macro-F1 "
           "| unseen macro-F1 (lines) | train lines/s |")
     print("|---|---|---|---|---|---|---|---|---|---|")

@@ -11,7 +11,7 @@ from enum import StrEnum
 
 from colog.errors import CologError, choose
 from colog.features.balance import Balance
-from colog.features.split import SplitConfig
+from colog.features.split import Protocol, SplitConfig
 from colog.labeling import WindowSpec
 from colog.model.config import CoLogConfig
 from colog.training.config import TrainConfig
@@ -41,6 +41,9 @@ class ExperimentConfig:
     include_current: bool | None = None  # None: point task includes the line, collective excludes it
     balance: Balance = Balance.tomek
     source_token: bool = True  # the file type as a leading word token (keyword labels depend on it)
+    # Windows (their labels and their vectors) take no neighbour from another split; always so under the
+    # chronological protocol, an option under the paper's, whose windows span splits, to measure that leak.
+    isolate_splits: bool = False
     split: SplitConfig = field(default_factory=SplitConfig)
     model: CoLogConfig = field(default_factory=CoLogConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
@@ -62,6 +65,10 @@ class ExperimentConfig:
         return WindowSpec.parse(self.window)
 
     @property
+    def isolates_splits(self) -> bool:
+        return self.isolate_splits or self.split.protocol == Protocol.chronological
+
+    @property
     def includes_current(self) -> bool:
         return self.task == Task.point if self.include_current is None else self.include_current
 
@@ -73,6 +80,8 @@ class ExperimentConfig:
         flags = []
         if self.include_current is not None and self.include_current != (self.task == Task.point):
             flags.append("--current-line" if self.include_current else "--no-current-line")
+        if self.isolate_splits and self.split.protocol != Protocol.chronological:
+            flags.append("--isolate-splits")
         if self.model.window_positions:
             flags.append("--window-positions")
         if self.model.bit_heads:

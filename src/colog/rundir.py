@@ -3,7 +3,8 @@
 config.json (the ExperimentConfig, with its format version), model.json + model.safetensors (the
 network, the frozen word vectors included), vocab.json, word2vec.safetensors, templates.json (the Drain
 state and the formats new lines are parsed by), split.parquet (file, line and split of every line),
-metrics.json and history.json. plots/, errors.csv and report.html are for people and never read back.
+metrics.json and history.json. plots/, errors_valid.csv, errors.csv and report.html are for people and never
+read back.
 Evaluation, detection, the HTTP service and Ray's actors all load a run through `load_run`.
 """
 

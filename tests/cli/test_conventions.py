@@ -1,6 +1,7 @@
 """One CLI convention: -o/--out everywhere, --version, global flags after the command, outputs typed by their
 extension, every option explained, examples at the end of every help."""
 
+import csv
 import json
 
 import pyarrow.parquet as pq
@@ -98,8 +99,9 @@ def test_detect_writes_to_stdout_dev_null_parquet_and_csv(capsys, casper_run, bu
     table = pq.read_table(tmp_path / "v.parquet")
     assert table.num_rows == 194 and table["probability"].to_pylist() == [r["probability"] for r in rows]
     assert run(capsys, "detect", casper_run, log, "-o", tmp_path / "v.csv")[0] == 0
-    matched = {line.split(",")[6] for line in (tmp_path / "v.csv").read_text().splitlines()[1:]}
-    assert matched <= {"true", "false"} and "true" in matched
+    with open(tmp_path / "v.csv", newline="", encoding="utf-8") as f:
+        csv_rows = list(csv.DictReader(f))
+    assert {r["matched"] for r in csv_rows} == {"true"} and {r["new_template"] for r in csv_rows} <= {"true", "false"}
 
 
 def test_watch_refuses_parquet_it_cannot_append_to(capsys, casper_run, tmp_path):

@@ -42,7 +42,12 @@ def test_detection_scores_lines_as_evaluation_does(casper_run, bundled, run_scor
     index = np.array([row[(v.file, v.line)] for v in scored])
     assert np.allclose([v.probability for v in scored], 1 - probs[index, 0], atol=1e-4)
     assert [v.label for v in scored] == list((probs[index].argmax(1) != 0).astype(int))
-    assert [v.template_id for v in scored] == [templates[i] for i in index]
+    # the training templates as evaluation matched them; a line none fits (-1 there) is a new template
+    texts = data.table["template"].to_pylist()
+    assert [v.new_template for v in scored] == [templates[i] < 0 for i in index] and any(v.new_template for v in scored)
+    seen = [(v, i) for v, i in zip(scored, index) if templates[i] >= 0]
+    assert [(v.template_id, v.template) for v, _ in seen] == [(templates[i], texts[i]) for _, i in seen]
+    assert not {v.template_id for v in scored if v.new_template} & set(templates)
 
 
 def test_stream_and_batch_give_identical_verdicts(casper_run, bundled):

@@ -71,7 +71,7 @@ def test_restart_with_state_neither_skips_nor_repeats(casper_run, tmp_path):
     first.wait_for(9)
     assert [v.line for v in first.stop()] == list(range(1, 11))
     saved = WatchState.load(state)
-    assert saved.line == 10 and saved.offset == log.stat().st_size and saved.templates
+    assert saved.line == 10 and saved.offset == log.stat().st_size and saved.recent[-1][0] == 10
     append(log, AUTH[10:15])
     second = Watcher(Detector.load(casper_run), log, state_path=state)
     second.wait_for(4)

@@ -41,7 +41,7 @@ def test_four_classes_collapse_every_non_normal_class_into_anomaly():
 def test_schema_is_exact_and_json_serialisable():
     m = classification_metrics(np.array([0, 1]), np.array([0, 1]), ["normal", "anomaly"])
     assert set(m) == set(METRIC_KEYS) | {"per_class"}
-    assert all(isinstance(m[k], float) for k in METRIC_KEYS if k not in ("n", "n_anomalies"))
+    assert all(isinstance(m[k], float) for k in METRIC_KEYS if k not in ("n", "n_anomalies", "measurable"))
     assert json.loads(json.dumps(m)) == m
 
 
@@ -87,3 +87,11 @@ def test_per_group_macro_f1_averages_files_not_lines():
 def test_per_group_macro_f1_checks_lengths():
     with pytest.raises(ValueError, match="3 groups vs 2 labels"):
         per_group_macro_f1([0, 1], [0, 1], ["a", "b", "c"], 2)
+
+
+def test_a_test_split_of_one_class_is_not_measurable():
+    # a time-ordered split whose anomalies all fell in training: saying "normal" everywhere scores 1.0
+    one_class = classification_metrics(np.zeros(50, dtype=int), np.zeros(50, dtype=int), ["normal", "anomaly"])
+    assert one_class["macro_f1"] == 1.0 and one_class["measurable"] is False
+    both = classification_metrics(np.array([0, 0, 1]), np.array([0, 0, 0]), ["normal", "anomaly"])
+    assert both["measurable"] is True

@@ -62,7 +62,7 @@ def test_report_lists_wrong_lines_escaped_and_clipped(tmp_path, metrics):
                "anomaly_score": 0.01, "unseen": False, "message": long_line}]
     write_report(out, title="t", metrics=metrics, config={}, plots={}, notes=[], errors=errors, n_errors=3)
     html = out.read_text(encoding="utf-8")
-    assert "Test lines wrong (3; the 1 most confident shown; all in errors.csv)" in html
+    assert "Validation lines wrong (3; the 1 most confident shown; all in errors_valid.csv)" in html
     assert "&lt;b&gt;" + "x" * 297 + " …" in html and "x" * 298 not in html
     write_report(out, title="t", metrics=metrics, config={}, plots={}, notes=[], errors=[], n_errors=0)
-    assert "<h2>Test lines wrong</h2><p>None.</p>" in out.read_text(encoding="utf-8")
+    assert "<h2>Validation lines wrong</h2><p>None.</p>" in out.read_text(encoding="utf-8")

@@ -31,7 +31,7 @@ def bgl_run(bundled, cache, tmp_path_factory):
 def test_run_directory_holds_everything(bgl_run):
     out, _ = bgl_run
     for name in ("config.json", "split.parquet", "vocab.json", "word2vec.safetensors", "model.safetensors",
-                 "model.json", "metrics.json", "history.json", "templates.json", "report.html", "errors.csv",
+                 "model.json", "metrics.json", "history.json", "templates.json", "report.html", "errors.csv", "errors_valid.csv",
                  "plots/confusion.png", "plots/roc_pr.png", "plots/pca.png", "plots/training.png"):
         assert (out / name).is_file(), name
     assert not list(out.parent.glob(".bgl.*"))  # no staging directory left behind
@@ -71,7 +71,19 @@ def test_errors_csv_lists_exactly_the_wrong_test_lines(bgl_run):
     confidence = [float(r["confidence"]) for r in rows]
     assert confidence == sorted(confidence, reverse=True) and min(confidence) >= 0.5
     assert all(r["message"] for r in rows)
-    assert f"Test lines wrong ({len(rows)}" in (out / "report.html").read_text()
+
+
+def test_errors_valid_csv_lists_the_wrong_validation_lines_and_the_report_shows_those(bgl_run):
+    import csv
+
+    out, _ = bgl_run
+    with open(out / "errors_valid.csv", newline="", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    split = pq.read_table(out / "split.parquet").to_pydict()
+    valid_lines = {(f, str(n)) for f, n, s in zip(split["file"], split["line"], split["split"]) if s == "valid"}
+    assert rows and all((r["file"], r["line"]) in valid_lines and r["label"] != r["predicted"] for r in rows)
+    report = (out / "report.html").read_text()
+    assert f"Validation lines wrong ({len(rows)}" in report and "Test lines wrong" not in report
 
 
 def test_evaluate_reproduces_the_saved_figures(bgl_run):

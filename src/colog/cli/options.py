@@ -95,6 +95,10 @@ SHARED: dict[str, Shared] = {
         help="Put the line itself in its window (default: yes for the point task, no for collective, as the paper).")),
     "balance": Shared(Balance, typer.Option(default(ExperimentConfig, "balance"), "--balance", metavar=choices(Balance),
                                             help="Undersampling of the training split (the paper: tomek).")),
+    "isolate_splits": Shared(bool, typer.Option(default(ExperimentConfig, "isolate_splits"), "--isolate-splits",
+                                                help="Paper protocol: windows take no neighbour from another split "
+                                                     "(their labels and vectors), to measure how much the paper's "
+                                                     "windows leak; the chronological protocol always isolates.")),
     "no_source_token": Shared(bool, typer.Option(not default(ExperimentConfig, "source_token"), "--no-source-token",
                                                  help="Do not lead the tokens with the file type (the paper's "
                                                       "input).")),
@@ -138,7 +142,7 @@ SHARED: dict[str, Shared] = {
 }
 
 DATA = ("paths", "dataset", "rule", "fmt", "year")
-RUN = ("task", "protocol", "window", "current_line", "balance", "no_source_token")
+RUN = ("task", "protocol", "window", "current_line", "isolate_splits", "balance", "no_source_token")
 OURS = ("window_positions", "bit_heads")  # CoLog's options beyond the paper's network; SIZES: the network's
 ABLATIONS = ("no_semantic", "no_sequence", "no_impressed", "no_mal", "no_balancing_layer")
 SCHEDULE = ("epochs", "batch_size", "lr", "min_epoch_steps")
@@ -158,8 +162,9 @@ def experiment_config(values: dict[str, Any]) -> ExperimentConfig:
                     min_epoch_steps=v["min_epoch_steps"])
     return ExperimentConfig(paths=[str(Path(p).resolve()) for p in v["paths"]], dataset=v["dataset"],
                             format=v["fmt"], rule=v["rule"], year=v["year"], task=v["task"], window=v["window"],
-                            include_current=v["current_line"], balance=v["balance"],
-                            source_token=not v["no_source_token"], split=split, model=model, train=train)
+                            include_current=v["current_line"], isolate_splits=v["isolate_splits"],
+                            balance=v["balance"], source_token=not v["no_source_token"], split=split, model=model,
+                            train=train)
 
 
 def experiment(*groups: tuple[str, ...], defaults: dict[str, Any] | None = None,

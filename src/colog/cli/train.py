@@ -50,15 +50,19 @@ def show_metrics(metrics: dict, rundir: Path, as_json: bool = False) -> None:
     typer.echo(f"test ({t['n']:,} lines, {t['n_anomalies']:,} anomalous): macro-F1 {t['macro_f1']:.4f}  "
                f"accuracy {t['accuracy']:.4f}  anomaly P/R/F1 {t['anomaly_precision']:.4f}/"
                f"{t['anomaly_recall']:.4f}/{t['anomaly_f1']:.4f}")
+    if not t.get("measurable", True):
+        typer.echo("note: the test split holds one class only: its macro-F1 is 1.0 by construction and measures "
+                   "nothing")
     u = metrics.get("test_unseen")
     if u:
-        typer.echo(f"unseen {metrics['unseen_key']}s ({u['n']:,} lines, {u['n_anomalies']:,} anomalous): "
-                   f"macro-F1 {u['macro_f1']:.4f}  accuracy {u['accuracy']:.4f}  anomaly F1 {u['anomaly_f1']:.4f}")
+        typer.echo(f"unseen in training, by {metrics['unseen_key']} ({u['n']:,} lines, {u['n_anomalies']:,} "
+                   f"anomalous): macro-F1 {u['macro_f1']:.4f}  accuracy {u['accuracy']:.4f}  "
+                   f"anomaly F1 {u['anomaly_f1']:.4f}")
     else:
-        typer.echo(f"unseen {metrics['unseen_key']}s: none in the test split")
+        typer.echo(f"unseen in training, by {metrics['unseen_key']}: none in the test split")
     if "train_lines_per_second" in metrics:
         typer.echo(f"training: {metrics['train_seconds']:.1f} s, {metrics['train_lines_per_second']:,.0f} lines/s, "
                    f"best epoch {metrics['best_epoch']} of {metrics['epochs']}")
     if metrics.get("labels_readable_by_model"):
         typer.echo("note: the labels come from keywords the model reads; see report.html")
-    typer.echo(f"run directory: {rundir}  (report.html, metrics.json, errors.csv, plots/)")
+    typer.echo(f"run directory: {rundir}  (report.html, metrics.json, errors_valid.csv, errors.csv, plots/)")

@@ -15,7 +15,7 @@ import numpy as np
 from colog.detection.config import DetectConfig, Precision
 from colog.detection.lines import LogLine, classify
 from colog.detection.scoring import Scorer, Window
-from colog.detection.session import Session, Verdict
+from colog.detection.session import Session, Template, Verdict
 from colog.errors import FormatError, choose
 from colog.features import MessageStore, SbertEncoder
 from colog.labeling.datasets import resolve
@@ -23,10 +23,12 @@ from colog.model.int8 import quantize
 from colog.parsing.fields import LineFormat
 from colog.parsing.parser import ParseConfig, choose_format, resolve_format
 from colog.parsing.readers import file_type
-from colog.parsing.templates import TemplateMiner
+from colog.parsing.templates import template_key
 from colog.rundir import SavedRun, load_run
 
 logger = logging.getLogger(__name__)
+
+TEMPLATE_CACHE = 100_000  # distinct messages whose template is remembered
 
 
 class Detector:
@@ -42,7 +44,8 @@ class Detector:
         self.window = run.config.window_spec
         self.include_current = run.config.includes_current
         self.store = store or MessageStore(SbertEncoder())
-        self.miner = run.miner()
+        self.miner = run.miner()  # the training templates, matched and never changed
+        self._templates: dict[str, Template] = {}  # message -> its template, remembered
         model = quantize(run.model) if self.precision == Precision.int8 else run.model
         self.scorer = Scorer(model, run.vocab, self.store, self.precision)
         self._format_spec = resolve(run.config.dataset, run.config.format, run.config.rule)[0]  # "auto", a name, ...
@@ -71,9 +74,16 @@ class Detector:
                 raise
             return hint or resolve_format(self._format_spec), source
 
-    def intern(self, source: str, message: str) -> tuple[int, int]:
-        """(message id, template id) of a message from a file of type `source`; new templates are learned."""
-        return self.scorer.messages.id(source, message), self.miner.add(message)
+    def intern(self, source: str, message: str) -> tuple[int, Template]:
+        """(message id, template) of a message from a file of type `source`. The training templates stay as
+        trained; a message none fits is a new template of its own (its masked text)."""
+        template = self._templates.get(message)
+        if template is None:
+            if len(self._templates) >= TEMPLATE_CACHE:
+                self._templates.clear()
+            text, new = self.miner.describe(message)
+            template = self._templates[message] = Template(template_key(text), text, new)
+        return self.scorer.messages.id(source, message), template
 
     def score(self, windows: list[Window], explain: bool) -> list[tuple[np.ndarray, dict | None]]:
         """(class probabilities, explanation or None) per window."""
@@ -82,14 +92,6 @@ class Detector:
     def flush(self) -> None:
         """Save the vectors of messages embedded since the last flush to the cache."""
         self.store.flush()
-
-    def templates(self) -> dict:
-        """The template state, with what this detector has learned since loading (a watch saves it)."""
-        return self.miner.to_state()
-
-    def restore_templates(self, state: dict) -> None:
-        """Continue from templates an earlier watch saved."""
-        self.miner = TemplateMiner.from_state(state)
 
     def session(self, config: DetectConfig | None = None) -> Session:
         """A stream of lines through this detector; one per stream or request."""

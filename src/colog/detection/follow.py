@@ -3,8 +3,8 @@
 The follower reads whatever bytes are there (a natural micro-batch), so a quiet log gets per-line
 latency and a busy one gets batches. A rotated file (a new inode at the path) is read to its end
 first; a truncated one (copytruncate) starts over at line 1. `WatchState` is the small JSON a
-restart resumes from: file identity, byte offset and line number of the last line emitted, the
-lines before it (for the next line's window) and the Drain templates.
+restart resumes from: file identity, byte offset and line number of the last line emitted and the
+lines before it (for the next line's window). Templates need no state: they stay as trained.
 """
 
 from __future__ import annotations
@@ -36,7 +36,6 @@ class WatchState:
     offset: int  # bytes of the file already emitted
     line: int  # number of the last line emitted
     recent: list[list] = field(default_factory=list)  # [[line, message]] of the last W lines, oldest first
-    templates: dict | None = None  # TemplateMiner.to_state()
 
     def save(self, path: Path) -> None:
         with atomic_path(path) as tmp:
@@ -50,6 +49,7 @@ class WatchState:
             data = json.loads(path.read_text(encoding="utf-8"))
             if data.pop("version", None) != STATE_VERSION:
                 raise ValueError("another version")
+            data.pop("templates", None)  # learned templates, saved until templates stayed as trained
             return cls(**data)
         except (OSError, ValueError, TypeError) as exc:
             raise CologError(f"{path}: not a colog watch state ({exc}); delete it to start afresh") from exc
@@ -159,8 +159,6 @@ def watch(detector, path: Path | None, emit, config: DetectConfig | None = None,
     state = WatchState.load(state_path) if state_path else None
     if state is not None and path is not None and state.path != str(path.resolve()):
         raise CologError(f"{state_path}: holds the state of {state.path}, not {path}")
-    if state is not None and state.templates:
-        detector.restore_templates(state.templates)
     session = detector.session(config)
     source = (Follower(path, from_start, state, config.max_line_bytes) if path is not None
               else _Stdin(name, config.max_line_bytes))
@@ -180,7 +178,7 @@ def watch(detector, path: Path | None, emit, config: DetectConfig | None = None,
         if state_path is None or path is None or source.identity is None:
             return
         WatchState(str(path.resolve()), *source.identity, done["offset"], done["line"],
-                   session.recent(source.name, done["line"]), detector.templates()).save(state_path)
+                   session.recent(source.name, done["line"])).save(state_path)
 
     saved = time.monotonic()
     try:

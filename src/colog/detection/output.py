@@ -14,10 +14,11 @@ from colog.artifacts import check_writable, is_stream, open_output, output_kind
 from colog.detection.session import Verdict
 from colog.errors import OutputError
 
-COLUMNS = ("file", "line", "label", "class", "probability", "template_id", "matched", "reason", "explanation")
 SCHEMA = pa.schema([("file", pa.string()), ("line", pa.int64()), ("label", pa.int8()), ("class", pa.string()),
-                    ("probability", pa.float64()), ("template_id", pa.int64()), ("matched", pa.bool_()),
-                    ("reason", pa.string()), ("explanation", pa.string())])
+                    ("probability", pa.float64()), ("template_id", pa.int64()), ("template", pa.string()),
+                    ("new_template", pa.bool_()), ("matched", pa.bool_()), ("reason", pa.string()),
+                    ("explanation", pa.string())])
+COLUMNS = tuple(SCHEMA.names)
 
 
 def _flat(verdict: Verdict) -> dict:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Protocol
+from typing import Iterator, NamedTuple, Protocol
 
 import numpy as np
 
@@ -34,14 +34,22 @@ class Scoring(Protocol):
     def open_file(self, name: str, sample: list[str], strict: bool) -> tuple[LineFormat, str]:
         """The file's format, chosen from its first lines, and its source token ("" for none)."""
 
-    def intern(self, source: str, message: str) -> tuple[int, int]:
-        """(message id, template id)."""
+    def intern(self, source: str, message: str) -> tuple[int, Template]:
+        """(message id, its template)."""
 
     def score(self, windows: list[Window], explain: bool) -> list[tuple[np.ndarray, dict | None]]:
         """(class probabilities, explanation or None) per window."""
 
     def flush(self) -> None:
         """Save what scoring learned (new message vectors)."""
+
+
+class Template(NamedTuple):
+    """A line's template: its text, the id that text always has, and whether training never saw it."""
+
+    id: int
+    text: str
+    new: bool
 
 
 @dataclass
@@ -53,14 +61,17 @@ class Verdict:
     label: int  # 1 anomalous, 0 not
     cls: str  # a class of the run ("normal", "anomaly" / "point", "collective", "both") or "unparsed"
     probability: float | None
-    template_id: int | None
+    template_id: int | None  # the same template text has the same id in every run and command
     matched: bool | None = None  # the line fitted the log format (else the whole line was the message)
     reason: str | None = None  # why an unparsed line could not be scored
     explanation: dict | None = None
+    template: str | None = None  # the template's text
+    new_template: bool | None = None  # no training template fits the line
 
     def to_dict(self) -> dict:
         out = {"file": self.file, "line": self.line, "label": self.label, "class": self.cls,
-               "probability": self.probability, "template_id": self.template_id, "matched": self.matched}
+               "probability": self.probability, "template_id": self.template_id, "template": self.template,
+               "new_template": self.new_template, "matched": self.matched}
         if self.reason is not None:
             out["reason"] = self.reason
         if self.explanation is not None:
@@ -71,10 +82,10 @@ class Verdict:
 class _Item:
     """A line on its way to a verdict."""
 
-    __slots__ = ("line", "uid", "template_id", "matched", "before", "after", "verdict")
+    __slots__ = ("line", "uid", "template", "matched", "before", "after", "verdict")
 
-    def __init__(self, line: LogLine, uid: int, template_id: int, matched: bool, before: list):
-        self.line, self.uid, self.template_id, self.matched = line, uid, template_id, matched
+    def __init__(self, line: LogLine, uid: int, template: Template | None, matched: bool, before: list):
+        self.line, self.uid, self.template, self.matched = line, uid, template, matched
         self.before = before  # [(uid, line number)] of the W previous lines of its file, oldest first
         self.after: list[tuple[int, int]] = []
         self.verdict: Verdict | None = None
@@ -146,10 +157,11 @@ class Session:
         return self._flush()
 
     def close(self, save_vectors: bool = True) -> list[Verdict]:
-        """End of input: every remaining line gets its verdict; new vectors are saved to the cache."""
+        """End of input: every remaining line gets its verdict; new vectors are saved to the cache. `recent`
+        still answers, so a watch saves the lines the next run's first windows need."""
         for state in self._files.values():
             self._ready.extend(state.waiting)
-        self._files.clear()
+            state.waiting.clear()
         out = self._flush()
         if save_vectors:
             self.scoring.flush()
@@ -157,15 +169,15 @@ class Session:
 
     def _add(self, line: LogLine) -> None:
         if line.problem is not None:
-            item = _Item(line, -1, -1, False, [])
+            item = _Item(line, -1, None, False, [])
             item.verdict = Verdict(line.file, line.line, 0, "unparsed", None, None, None, line.problem)
             self._queue.append(item)
             return
         state = self._files.get(line.file) or self._open([line.text], line.file)  # ended before: a new file
         fields = state.fmt.match(line.text)
         message = split_uptime(fields.message if fields is not None else line.text.strip())[1]
-        uid, template_id = self.scoring.intern(state.source, message)
-        item = _Item(line, uid, template_id, fields is not None, [(u, n) for u, n, _ in state.recent])
+        uid, template = self.scoring.intern(state.source, message)
+        item = _Item(line, uid, template, fields is not None, [(u, n) for u, n, _ in state.recent])
         for waiting in state.waiting:
             waiting.after.append((uid, line.line))
         while state.waiting and len(state.waiting[0].after) == self.window.size:
@@ -201,5 +213,6 @@ class Session:
         classes = self.scoring.classes
         cls = classes[1 + int(np.argmax(probs[1:]))] if label else classes[0]
         line = item.line
-        return Verdict(line.file, line.line, label, cls, round(anomalous, 6), item.template_id, item.matched,
-                       None, explanation)
+        template = item.template
+        return Verdict(line.file, line.line, label, cls, round(anomalous, 6), template.id, item.matched, None,
+                       explanation, template.text, template.new)

@@ -27,6 +27,7 @@ METRIC_KEYS = (
     "anomaly_f1",
     "n",
     "n_anomalies",
+    "measurable",
 )
 
 
@@ -55,7 +56,9 @@ def classification_metrics(
     The macro averages run over the classes that occur in truth or in a prediction, as in
     `per_group_macro_f1`: a subset such as the test lines of unseen templates often lacks a class,
     and scoring that class 0 would put an error-free subset below 1 (at 0.5 if two of four occur).
-    `per_class` still lists every class, with support 0 where it is absent.
+    `per_class` still lists every class, with support 0 where it is absent. `measurable` is false when the
+    truth holds normal lines only or anomalous lines only: the macro average is then 1.0 by construction for a
+    detector that says the one class, and the figure measures nothing.
     """
     n_classes = len(class_names)
     if not 0 <= normal_class < n_classes:
@@ -78,6 +81,7 @@ def classification_metrics(
         "anomaly_f1": float(a_f1),
         "n": int(t.size),
         "n_anomalies": int(t_anom.sum()),
+        "measurable": bool(t_anom.any() and not t_anom.all()),
         "per_class": {
             name: {"precision": float(prec[i]), "recall": float(rec[i]), "f1": float(f1[i]),
                    "support": int(support[i])}

@@ -91,25 +91,28 @@ def _plot_section(plots: dict[str, Path]) -> str:
 
 
 def _clip(value: Any, limit: int = 300) -> Any:
-    """Long log lines shortened for a table cell (errors.csv keeps them whole)."""
+    """Long log lines shortened for a table cell (the error lists keep them whole)."""
     return value[:limit] + " …" if isinstance(value, str) and len(value) > limit else value
 
 
 def _errors_section(errors: list[dict[str, Any]], n_errors: int) -> str:
-    """The test lines the model got wrong (the first rows of errors.csv), so a reader can judge them."""
+    """The validation lines the model got wrong (the first rows of errors_valid.csv), so a reader can judge them
+    and design on them; the test split's wait in errors.csv until a design is frozen."""
+    later = "<p>The test split's errors are in errors.csv: read them once a design is frozen.</p>"
     if not n_errors:
-        return "<h2>Test lines wrong</h2><p>None.</p>"
+        return f"<h2>Validation lines wrong</h2><p>None.</p>{later}"
     shown = f"the {len(errors)} most confident shown; " if len(errors) < n_errors else ""
     head = "".join(f"<th>{escape(k)}</th>" for k in errors[0])
     body = "".join(f"<tr>{''.join(_cell(_clip(v)) for v in row.values())}</tr>" for row in errors)
-    return (f"<h2>Test lines wrong ({n_errors}; {shown}all in errors.csv)</h2>"
+    return (f"<h2>Validation lines wrong ({n_errors}; {shown}all in errors_valid.csv)</h2>{later}"
             f"<table><tr>{head}</tr>{body}</table>")
 
 
 def write_report(path: str | os.PathLike, *, title: str, metrics: dict[str, Any], config: dict[str, Any],
                  plots: dict[str, Path], notes: list[str], errors: list[dict[str, Any]] | None = None,
                  n_errors: int = 0) -> None:
-    """Write the run's HTML report to `path`, atomically; `errors` are rows of errors.csv (None: no section)."""
+    """Write the run's HTML report to `path`, atomically; `errors` are rows of errors_valid.csv (None: no
+    section)."""
     notes_html = ""
     if notes:
         items = "".join(f"<li>{escape(n)}</li>" for n in notes)

@@ -17,7 +17,7 @@ from colog.artifacts import staged_dir, write_json
 from colog.config import ExperimentConfig
 from colog.errors import CologError
 from colog.evaluation.metrics import classification_metrics, per_group_macro_f1
-from colog.experiment.outputs import write_outputs
+from colog.experiment.outputs import Scored, write_outputs
 from colog.experiment.prepare import Prepared, build_inputs, fit_inputs, load_data
 from colog.features import SPLITS, ModelInputs
 from colog.labeling import group_ids
@@ -89,16 +89,14 @@ def evaluate_run(rundir: Path, progress: bool = True) -> dict:
     return metrics
 
 
-def _evaluate(model: CoLog, data: Prepared, inputs: ModelInputs, config: ExperimentConfig
-              ) -> tuple[dict, tuple[np.ndarray, np.ndarray, np.ndarray]]:
-    """The metrics of the test split, and its (probabilities, fused vectors, positions of unseen lines) for the
-    plots and errors.csv."""
+def _evaluate(model: CoLog, data: Prepared, inputs: ModelInputs, config: ExperimentConfig) -> tuple[dict, Scored]:
+    """The metrics of the test split, and what was scored for the plots and the error lists."""
     test = data.rows(2)
     start = time.perf_counter()
     probs, vectors = predict(model, inputs, test, with_vectors=True)
     infer_seconds = time.perf_counter() - start
     predicted = probs.argmax(1)
-    unseen, unseen_key = data.unseen()
+    unseen, unseen_key = data.unseen(config.model.max_len)
     groups = group_ids(data.table["file"].to_numpy(zero_copy_only=False))[test]
     label_source = data.summary["label_source"]
     out = {
@@ -108,10 +106,15 @@ def _evaluate(model: CoLog, data: Prepared, inputs: ModelInputs, config: Experim
         "n_train": int((data.split == 0).sum()), "n_valid": int((data.split == 1).sum()), "n_test": len(test),
         "infer_seconds": infer_seconds, "infer_lines_per_second": len(test) / max(infer_seconds, 1e-9),
         "labels_readable_by_model": label_source.startswith("keywords"),  # the rule's words are model input
+        "windows_isolated": config.isolates_splits,  # False: windows (labels, vectors) reach into other splits
         "test": classification_metrics(data.labels[test], predicted, data.class_names),
         "test_per_file_macro_f1": per_group_macro_f1(data.labels[test], predicted, groups, len(data.class_names)),
         "unseen_key": unseen_key,
-        "test_unseen": (classification_metrics(data.labels[test][unseen], predicted[unseen], data.class_names)
-                        if len(unseen) else None),
+        "test_unseen": ({**classification_metrics(data.labels[test][unseen], predicted[unseen], data.class_names),
+                         "key": unseen_key} if len(unseen) else None),
     }
-    return out, (probs, vectors, unseen)
+    if not out["test"]["measurable"]:
+        logger.warning("the test split's %d lines hold %d anomalous ones: its macro-F1 measures nothing and no table "
+                       "counts it (metrics.json: test.measurable false)", len(test), out["test"]["n_anomalies"])
+    valid = predict(model, inputs, data.rows(1))[0]
+    return out, Scored(probs, vectors, unseen, valid, data.unseen(config.model.max_len, which=1)[0])

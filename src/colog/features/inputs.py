@@ -15,7 +15,7 @@ import pyarrow as pa
 from colog.features.store import MessageStore
 from colog.features.tokens import TokenTable, Vocabulary, tokenize
 from colog.features.windows import gather, window_index
-from colog.labeling import WindowSpec, group_ids
+from colog.labeling import WindowSpec
 from colog.parsing.readers import file_type
 
 
@@ -64,11 +64,12 @@ class ModelInputs:
     window: np.ndarray  # (N, Lw) row numbers, -1 = padding
 
     @classmethod
-    def build(cls, table: pa.Table, messages: LineMessages, vocab: Vocabulary, store: MessageStore,
+    def build(cls, messages: LineMessages, groups: np.ndarray, vocab: Vocabulary, store: MessageStore,
               spec: WindowSpec, include_current: bool, max_len: int = 60, progress: bool = False) -> "ModelInputs":
+        """`groups`: a window takes the neighbours of its line's group only (a file, or a file's lines of one
+        split)."""
         ids = store.ids(messages.messages, progress=progress)  # may grow store.vectors: read it after
         vectors = store.vectors[ids]
-        groups = group_ids(table["file"].to_numpy(zero_copy_only=False))
         token_lists = [messages.tokens(i, max_len) for i in range(len(messages.messages))]
         return cls(TokenTable.build(token_lists, vocab), vectors, messages.ids,
                    window_index(groups, spec, include_current))

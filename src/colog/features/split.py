@@ -116,7 +116,7 @@ def rotation_age(name: str) -> int:
     return int(parts[-1]) if len(parts) > 1 and parts[-1].isdigit() else -1
 
 
-def unseen_mask(keys: np.ndarray, split: np.ndarray) -> np.ndarray:
-    """Test lines whose key (template id, or message id for OS logs) never occurs in the training split."""
+def unseen_mask(keys: np.ndarray, split: np.ndarray, which: int = 2) -> np.ndarray:
+    """Lines of split `which` (test by default) whose key never occurs in the training split."""
     seen = np.isin(keys, np.unique(keys[split == 0]))
-    return (split == 2) & ~seen
+    return (split == which) & ~seen

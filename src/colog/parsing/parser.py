@@ -20,7 +20,7 @@ from colog.parsing.fields import DrainSettings, Fields, LineFormat
 from colog.parsing.formats import LOGHUB_PRESETS, user_format
 from colog.parsing.readers import LogFile, discover, file_type, read_lines
 from colog.parsing.syslog import DmesgFormat, SyslogFormat
-from colog.parsing.templates import TemplateMiner
+from colog.parsing.templates import TemplateMiner, template_key
 from colog.parsing.years import infer_years
 
 logger = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ LOG_SCHEMA = pa.schema([
     ("alert", pa.string()),
     ("uptime", pa.float64()),  # kernel seconds since boot, from a leading "[   12.345678]"
     ("message", pa.string()),
-    ("template_id", pa.int64()),
+    ("template_id", pa.int64()),  # template_key of the template's text: the same text, the same id anywhere
     ("template", pa.string()),
     ("matched", pa.bool_()),
     ("format", pa.string()),
@@ -183,8 +183,10 @@ def parse_paths(paths: Iterable[str | os.PathLike], config: ParseConfig | None =
     if miner is None:
         raise FormatError(reasons[0] if reasons else "no parsable log lines in "
                           + ", ".join(str(p) for p in paths))
-    templates = {cid: miner.template(cid) for cid in set(columns["template_id"])}
+    templates = {cid: miner.template(cid) for cid in set(columns["template_id"])}  # final, generalised texts
     columns["template"] = [templates[cid] for cid in columns["template_id"]]
+    keys = {cid: template_key(text) for cid, text in templates.items()}
+    columns["template_id"] = [keys[cid] for cid in columns["template_id"]]
     table = pa.table(columns, schema=LOG_SCHEMA)
     logger.info("parsed %d lines from %d files: %d templates", table.num_rows, len(formats), miner.n_templates)
     return ParseResult(table, formats, miner.n_templates, skipped, miner)

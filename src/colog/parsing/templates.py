@@ -6,6 +6,9 @@ training's template ids; drain3's own persistence uses jsonpickle, which we do n
 
 from __future__ import annotations
 
+import numpy as np
+import hashlib
+
 from drain3.drain import Drain, LogCluster, Node
 from drain3.masking import LogMasker, MaskingInstruction
 
@@ -14,6 +17,12 @@ from colog.parsing.fields import DrainSettings
 
 PARAM = "<*>"
 STATE_VERSION = 1
+
+
+def template_key(text: str) -> int:
+    """A template's id: 48 bits of a hash of its text, so one text has one id in every run, process and
+    command (Drain's own cluster ids depend on the order lines arrive in). 48 bits stay exact in JSON."""
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=6).digest(), "big")
 
 
 class TemplateMiner:
@@ -39,6 +48,28 @@ class TemplateMiner:
             self._cache[masked] = cluster_id
         self._raw[message] = cluster_id
         return cluster_id
+
+    def match(self, message: str) -> int | None:
+        """The template Drain would file `message` under (its own rule: the tree, the similarity threshold),
+        without learning from it; None when no template fits."""
+        cluster_id = self._raw.get(message)
+        if cluster_id is not None:
+            return cluster_id
+        masked = self.masker.mask(message)
+        cluster_id = self._cache.get(masked)
+        if cluster_id is not None:
+            return cluster_id
+        tokens = self.drain.get_content_as_tokens(masked)
+        cluster = self.drain.tree_search(self.drain.root_node, tokens, self.drain.sim_th, False)
+        return None if cluster is None else cluster.cluster_id
+
+    def describe(self, message: str) -> tuple[str, bool]:
+        """(template text, new): the text of the template `message` fits, or, when none does, the message as
+        Drain reads it (masked, one space between tokens) as a template of its own, new. Learns nothing."""
+        cluster_id = self.match(message)
+        if cluster_id is not None:
+            return self.template(cluster_id), False
+        return " ".join(self.drain.get_content_as_tokens(self.masker.mask(message))), True
 
     def template(self, cluster_id: int) -> str:
         """The cluster's current template (templates generalise as messages arrive)."""
@@ -88,3 +119,21 @@ class TemplateMiner:
         except (KeyError, TypeError, ValueError) as exc:
             raise CologError(f"template state is malformed ({exc!r})") from exc
         return miner
+
+
+def fit_templates(messages: list[str], fit: np.ndarray, settings: DrainSettings
+                  ) -> tuple[TemplateMiner, np.ndarray, list[str | None]]:
+    """A miner fitted on the messages where `fit` is true, in order; every message's template id (`template_key`
+    of its template's final text) and text. The others are matched without learning: id -1 and text None where
+    no fitted template fits (an unseen template)."""
+    miner = TemplateMiner(settings)
+    clusters = np.full(len(messages), -1, dtype=np.int64)
+    for row in np.flatnonzero(fit):
+        clusters[row] = miner.add(messages[row])
+    for row in np.flatnonzero(~fit):
+        found = miner.match(messages[row])
+        clusters[row] = -1 if found is None else found
+    texts = {int(c): miner.template(int(c)) for c in np.unique(clusters[clusters >= 0])}
+    keys = {c: template_key(t) for c, t in texts.items()}
+    ids = np.array([keys.get(int(c), -1) for c in clusters], dtype=np.int64)
+    return miner, ids, [texts.get(int(c)) for c in clusters]

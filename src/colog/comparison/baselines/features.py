@@ -15,7 +15,6 @@ from colog.config import ExperimentConfig
 from colog.experiment.prepare import Prepared, fit_inputs
 from colog.features import ModelInputs, Vocabulary, balance
 from colog.features.windows import gather, window_index
-from colog.labeling import group_ids
 
 PAD, UNKNOWN = 0, 1  # template index 0 pads a window, 1 is a template training never saw
 
@@ -42,9 +41,8 @@ class Features:
         index = np.searchsorted(known, raw)
         seen = (index < len(known)) & (known[np.minimum(index, len(known) - 1)] == raw)
         templates = np.where(seen, index + 2, UNKNOWN)
-        groups = group_ids(data.table["file"].to_numpy(zero_copy_only=False))
         return cls(data, config, fitted.inputs, fitted.vocab, fitted.word_vectors, fitted.train_rows, templates,
-                   len(known) + 2, window_index(groups, config.window_spec, include_current=True))
+                   len(known) + 2, window_index(data.groups, config.window_spec, include_current=True))
 
     @property
     def labels(self) -> np.ndarray:

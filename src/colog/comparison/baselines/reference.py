@@ -16,7 +16,7 @@ import numpy as np
 from colog.comparison.baselines.features import Features
 from colog.config import Task
 from colog.experiment.run import fit_model
-from colog.labeling import four_class, group_ids, parse_rule, window_labels
+from colog.labeling import four_class, parse_rule, window_labels
 from colog.labeling.datasets import resolve
 from colog.training import predict
 
@@ -41,8 +41,7 @@ class KeywordBaseline:
     def predict(self, f: Features, rows: np.ndarray) -> np.ndarray:
         point = parse_rule(self.spec_).apply(f.data.table).astype(np.int64)
         if f.config.task == Task.collective:  # the window's bit needs the neighbours' verdicts too
-            groups = group_ids(f.data.table["file"].to_numpy(zero_copy_only=False))
-            point = four_class(point, window_labels(point, groups, f.config.window_spec)).astype(np.int64)
+            point = four_class(point, window_labels(point, f.data.groups, f.config.window_spec)).astype(np.int64)
         return point[rows]
 
 
