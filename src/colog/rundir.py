@@ -3,7 +3,8 @@
 config.json (the ExperimentConfig, with its format version), model.json + model.safetensors (the
 network, the frozen word vectors included), vocab.json, word2vec.safetensors, templates.json (the Drain
 state and the formats new lines are parsed by), split.parquet (file, line and split of every line),
-metrics.json and history.json. plots/, errors_valid.csv, errors.csv and report.html are for people and never
+seen.json (the training lines' novelty keys: what other logs' unseen lines are told by), metrics.json and
+history.json. plots/, errors_valid.csv, errors.csv and report.html are for people and never
 read back.
 Evaluation, detection, the HTTP service and Ray's actors all load a run through `load_run`.
 """
@@ -28,7 +29,6 @@ from colog.model import CoLog, CoLogConfig
 from colog.parsing.templates import TemplateMiner
 
 MODEL_FILES = ("config.json", "model.json", "model.safetensors", "vocab.json", "templates.json", "metrics.json")
-RUN_FILES = (*MODEL_FILES, "word2vec.safetensors", "split.parquet", "history.json")
 
 
 class RunError(CologError):
@@ -65,6 +65,15 @@ class SavedRun:
         """One record per training epoch."""
         return read_json(self.path / "history.json", "training history")
 
+    def seen(self) -> tuple[str, np.ndarray]:
+        """(key name, the training lines' keys): a line of other logs whose key is not among them is unseen."""
+        seen = read_json(self.path / "seen.json", "training keys (made before `colog evaluate --on` existed: "
+                                                  "train the run again)")
+        try:
+            return str(seen["key"]), np.asarray(seen["values"], dtype=np.int64)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise RunError(f"{self.path / 'seen.json'}: malformed training keys ({exc})") from exc
+
 
 def load_run(path: str | Path) -> SavedRun:
     """Load a run directory made by `colog train`; anything missing or foreign is one RunError naming it."""
@@ -96,7 +105,8 @@ def load_run(path: str | Path) -> SavedRun:
 
 
 def save_run(path: Path, config: ExperimentConfig, model: CoLog, vocab: Vocabulary, word_vectors: np.ndarray,
-             split: pa.Table, templates: dict, metrics: dict, history: list[dict]) -> None:
+             split: pa.Table, templates: dict, seen: tuple[str, np.ndarray], metrics: dict,
+             history: list[dict]) -> None:
     """Write every file `load_run` reads into `path` (a staged directory: it appears whole or not at all)."""
     write_json(config.to_dict(), path / "config.json")
     write_parquet(split, path / "split.parquet")
@@ -106,5 +116,6 @@ def save_run(path: Path, config: ExperimentConfig, model: CoLog, vocab: Vocabula
     write_safetensors(model.state_dict(), path / "model.safetensors", {"format_version": "1"})
     write_json(model.config.to_dict(), path / "model.json")
     write_json(templates, path / "templates.json")
+    write_json({"key": seen[0], "values": np.unique(seen[1]).tolist()}, path / "seen.json")
     write_json(metrics, path / "metrics.json")
     write_json(history, path / "history.json")

@@ -1,5 +1,6 @@
 """A real (small) end-to-end run: parse, label, split, embed, balance, train, evaluate, save, re-evaluate."""
 
+import csv
 import json
 from dataclasses import replace
 
@@ -185,3 +186,32 @@ def test_collective_task_has_four_classes_and_its_window_holds_the_line_only_whe
     anomalous = probs[:, 0] <= 0.5  # detect's default threshold on 1 - P(normal); then the likeliest anomaly class
     assert [v.cls for v in verdicts] == [metrics["classes"][1 + c] if a else "normal"
                                          for a, c in zip(anomalous, probs[:, 1:].argmax(1))]
+
+
+def test_evaluate_on_scores_a_run_on_another_systems_logs(casper_run, shared, tmp_path, capsys):
+    import shutil
+
+    from colog.cli.main import main
+    from colog.features.tokens import sequence_key, tokenize
+
+    logs = tmp_path / "honey7"
+    logs.mkdir()
+    for name in ("auth.log", "daemon.log", "debug"):
+        shutil.copy(shared / "honeynet-challenge7" / "logs" / name, logs / name)
+    out = tmp_path / "cross"
+    assert main(["evaluate", str(casper_run), "--on", str(logs), "--dataset", "honey7", "-o", str(out)]) == 0
+    assert "scored with the run trained on casper" in capsys.readouterr().out
+    m = json.loads((out / "metrics.json").read_text())
+    assert (m["protocol"], m["dataset"], m["trained_on"]) == ("cross", "honey7", "casper")
+    assert m["test"]["n"] == m["n_test"] == 105 + 55 + 260 and m["label_source"].startswith("keywords-substring")
+    seen = set(json.loads((casper_run / "seen.json").read_text())["values"])
+    errors = list(csv.DictReader(open(out / "errors.csv", newline="", encoding="utf-8")))
+    assert m["test_unseen"]["key"] == "tokens" and 0 < m["test_unseen"]["n"] < m["test"]["n"]
+    assert all((sequence_key(tokenize(r["message"])) not in seen) == (r["unseen"] == "true") for r in errors)
+    assert len(errors) == round(m["test"]["n"] * (1 - m["test"]["accuracy"]))
+
+
+def test_evaluate_on_needs_on_for_more_paths(casper_run, capsys):
+    from colog.cli.main import main
+
+    assert main(["evaluate", str(casper_run), "logs/"]) == 2 and "--on PATH" in capsys.readouterr().err

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Optional
 
 import typer
 
@@ -16,7 +17,9 @@ def register(app: typer.Typer) -> None:
     add(app, "train", train, ["colog train ../shared/data/casper-rw --dataset casper -o runs/casper",
                               "colog train logs/ --dataset zookeeper --protocol chronological --hidden 128 --ffn 512 "
                               "-o runs/zk"])
-    add(app, "evaluate", evaluate, ["colog evaluate runs/casper", "colog evaluate runs/casper --json | jq .test"])
+    add(app, "evaluate", evaluate, ["colog evaluate runs/casper",
+                                    "colog evaluate runs/casper --on ../shared/data/honeynet-challenge7 --dataset honey7 "
+                                    "-o runs/casper-on-honey7"])
 
 
 @options.experiment(options.DATA, options.RUN, ("seed",), options.OURS, options.SIZES, options.ABLATIONS,
@@ -31,10 +34,27 @@ def train(config: ExperimentConfig,
     show_metrics(train_run(config, out, overwrite=overwrite), out, as_json)
 
 
-def evaluate(rundir: Path = options.RUNDIR, as_json: bool = options.JSON) -> None:
-    """Re-evaluate a saved run on its recorded test split; rewrites metrics.json, plots and report."""
-    from colog.experiment import evaluate_run
+def evaluate(rundir: Path = options.RUNDIR,
+             more: Optional[list[Path]] = typer.Argument(None, metavar="PATH", show_default=False,
+                                                         help="With --on: more logs to score."),
+             on: Optional[list[Path]] = typer.Option(None, "--on", metavar="PATH",
+                                                     help="Score the run on these logs instead (another system's, "
+                                                          "or later ones): every line a test line."),
+             dataset: Optional[str] = options.DATASET, rule: Optional[str] = options.RULE,
+             fmt: Optional[str] = options.FORMAT, year: Optional[int] = options.YEAR,
+             out: Optional[Path] = options.out("With --on: the directory for metrics.json and errors.csv "
+                                               "(default: RUNDIR/on-NAME)."),
+             as_json: bool = options.JSON) -> None:
+    """Re-evaluate a saved run on its recorded test split (rewrites metrics.json, plots and report), or score it on
+    other labelled logs with --on (protocol "cross")."""
+    from colog.experiment import evaluate_on, evaluate_run
 
+    if more and not on:
+        raise typer.BadParameter("name the logs to score with --on PATH...")
+    if on:
+        target = out or rundir / f"on-{dataset or Path(on[0]).name}"
+        show_metrics(evaluate_on(rundir, [*on, *(more or [])], dataset, fmt, rule, year, target), target, as_json)
+        return
     show_metrics(evaluate_run(rundir), rundir, as_json)
 
 
@@ -60,6 +80,8 @@ def show_metrics(metrics: dict, rundir: Path, as_json: bool = False) -> None:
                    f"anomaly F1 {u['anomaly_f1']:.4f}")
     else:
         typer.echo(f"unseen in training, by {metrics['unseen_key']}: none in the test split")
+    if metrics.get("protocol") == "cross":
+        typer.echo(f"scored with the run trained on {metrics.get('trained_on') or 'its logs'} ({metrics['run']})")
     if "train_lines_per_second" in metrics:
         typer.echo(f"training: {metrics['train_seconds']:.1f} s, {metrics['train_lines_per_second']:,.0f} lines/s, "
                    f"best epoch {metrics['best_epoch']} of {metrics['epochs']}")

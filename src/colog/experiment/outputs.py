@@ -72,7 +72,7 @@ def write_errors(path: Path, errors: list[dict]) -> None:
     with atomic_path(path) as tmp, open(tmp, "w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, ERROR_COLUMNS)
         writer.writeheader()
-        writer.writerows(errors)
+        writer.writerows({k: str(v).lower() if isinstance(v, bool) else v for k, v in e.items()} for e in errors)
 
 
 def write_outputs(rundir: Path, data: Prepared, metrics: dict, scored: Scored, config: dict,

@@ -13,10 +13,10 @@ from colog.config import ExperimentConfig, Task
 from colog.errors import CologError
 from colog.features import (SPLITS, LineMessages, MessageStore, ModelInputs, SbertEncoder, Vocabulary, balance,
                             fit_vocabulary, split_lines, train_word2vec, unseen_mask)
-from colog.features.tokens import tokenize
+from colog.features.tokens import sequence_key, tokenize
 from colog.labeling import CLASSES, four_class, group_ids, window_labels
 from colog.labeling.datasets import load_labeled
-from colog.parsing.templates import TemplateMiner, fit_templates
+from colog.parsing.templates import TemplateMiner, fit_templates, match_templates
 
 logger = logging.getLogger(__name__)
 
@@ -50,37 +50,35 @@ class Prepared:
     def rows(self, which: int) -> np.ndarray:
         return np.nonzero(self.split == which)[0]
 
-    def unseen(self, max_len: int, which: int = 2) -> tuple[np.ndarray, str]:
-        """Positions within `rows(which)` (the test split by default) of the lines whose key never occurs in
-        training, and the key's name.
+    def keys(self, max_len: int, kind: str | None = None) -> tuple[np.ndarray, str]:
+        """Each line's novelty key and the key's name: a line is unseen when its key never occurs in training.
 
         OS logs are keyed by what the model reads of a message, its word tokens (digits and punctuation gone, so
         a twin that differs in a number is not new; whatever file type it came from); service logs by their
-        template as mined on the training lines (-1, no template fits, is never a training key).
+        template as mined on the training lines (-1, no template fits, is never a training key). Both keys are
+        the same in every run, so a run saves its training keys and other logs are compared with those (`kind`:
+        that run's key, whatever these logs are).
         """
-        os_logs = set(self.table["format"].to_pylist()) <= set(OS_FORMATS)
-        if os_logs:
-            sequences: dict[tuple[str, ...], int] = {}
-            per_message = np.array([sequences.setdefault(tuple(tokenize(m, max_len)), len(sequences))
-                                    for m in self.messages.messages], dtype=np.int64)
-            keys = per_message[self.messages.ids]
-        else:
-            keys = self.table["template_id"].to_numpy()
-        unseen = np.nonzero(unseen_mask(keys, self.split, which))[0]
-        return np.searchsorted(self.rows(which), unseen), "tokens" if os_logs else "template"  # both sorted
+        if kind is None:
+            kind = "tokens" if set(self.table["format"].to_pylist()) <= set(OS_FORMATS) else "template"
+        if kind == "tokens":
+            per_message = np.array([sequence_key(tokenize(m, max_len)) for m in self.messages.messages],
+                                   dtype=np.int64)
+            return per_message[self.messages.ids], "tokens"
+        return self.table["template_id"].to_numpy(), "template"
+
+    def unseen(self, max_len: int, which: int = 2, seen: tuple[str, np.ndarray] | None = None
+               ) -> tuple[np.ndarray, str]:
+        """Positions within `rows(which)` (the test split by default) of the lines whose key is not among the
+        training split's (or among `seen`, another run's (key name, training keys)), and the key's name."""
+        keys, name = self.keys(max_len, seen[0] if seen else None)
+        unseen = np.flatnonzero(unseen_mask(keys, self.split, which, seen[1] if seen else None))
+        return np.searchsorted(self.rows(which), unseen), name  # both sorted
 
 
 def load_data(config: ExperimentConfig, progress: bool = True) -> Prepared:
-    """Parse, label and split as the config says; embed every unique message (cached)."""
-    collective = config.task == Task.collective
-    table, summary, miner = load_labeled(config.paths, config.dataset, config.format, config.rule, config.year,
-                                         config.window_spec if collective else None)
-    point = table["label"].to_numpy().astype(np.int64)
-    if collective:
-        labels = four_class(point, table["window_label"].to_numpy()).astype(np.int64)
-        class_names = list(CLASSES)
-    else:
-        labels, class_names = point, ["normal", "anomaly"]
+    """Parse, label and split as the config says; templates mined on the training lines."""
+    table, summary, parsed, point, labels, class_names = _labelled(config)
     if len(np.unique(labels)) < 2:
         raise CologError(f"the labels have one class only ({class_names[int(labels[0])]}: {len(labels)} lines); "
                          "nothing to learn — check the label rule")
@@ -88,21 +86,45 @@ def load_data(config: ExperimentConfig, progress: bool = True) -> Prepared:
     groups = group_ids(table["file"].to_numpy(zero_copy_only=False))
     if config.isolates_splits:  # a neighbour in another split is no neighbour: no label or text crosses over
         groups = groups * len(SPLITS) + split
-        if collective:
+        if config.task == Task.collective:
             labels = four_class(point, window_labels(point, groups, config.window_spec)).astype(np.int64)
-    miner, table = _training_templates(table, split, miner)
-    messages = LineMessages.of(table, config.source_token)
-    store = MessageStore(SbertEncoder(progress=progress))
-    return Prepared(table, summary, labels, class_names, split, groups, messages, store, miner)
-
-
-def _training_templates(table: pa.Table, split: np.ndarray, parsed: TemplateMiner) -> tuple[TemplateMiner, pa.Table]:
-    """Templates mined on the training lines only, as the parser's settings say; the other lines matched to them
-    (template_id -1, template null where none fits: an unseen template)."""
     miner, ids, texts = fit_templates(table["message"].to_pylist(), split == 0, parsed.settings)
+    return _prepared(config, _with_templates(table, ids, texts), summary, labels, class_names, split, groups, miner,
+                     progress)
+
+
+def load_other(config: ExperimentConfig, miner: TemplateMiner, progress: bool = True) -> Prepared:
+    """Logs a trained run never saw, to score it on: every line a test line, templates matched to the run's."""
+    table, summary, _, _, labels, class_names = _labelled(config)
+    split = np.full(table.num_rows, 2, dtype=np.int8)
+    groups = group_ids(table["file"].to_numpy(zero_copy_only=False))
+    ids, texts = match_templates(miner, table["message"].to_pylist())
+    return _prepared(config, _with_templates(table, ids, texts), summary, labels, class_names, split, groups, miner,
+                     progress)
+
+
+def _labelled(config: ExperimentConfig) -> tuple[pa.Table, dict, TemplateMiner, np.ndarray, np.ndarray, list[str]]:
+    """The logs parsed and labelled as the config says: table, summary, the parser's miner, the point labels and
+    the task's class labels and names."""
+    collective = config.task == Task.collective
+    table, summary, parsed = load_labeled(config.paths, config.dataset, config.format, config.rule, config.year,
+                                          config.window_spec if collective else None)
+    point = table["label"].to_numpy().astype(np.int64)
+    if collective:
+        return table, summary, parsed, point, four_class(point, table["window_label"].to_numpy()).astype(np.int64), \
+            list(CLASSES)
+    return table, summary, parsed, point, point, ["normal", "anomaly"]
+
+
+def _with_templates(table: pa.Table, ids: np.ndarray, texts: list[str | None]) -> pa.Table:
     table = table.set_column(table.schema.get_field_index("template_id"), "template_id", pa.array(ids, pa.int64()))
-    table = table.set_column(table.schema.get_field_index("template"), "template", pa.array(texts, pa.string()))
-    return miner, table
+    return table.set_column(table.schema.get_field_index("template"), "template", pa.array(texts, pa.string()))
+
+
+def _prepared(config: ExperimentConfig, table: pa.Table, summary: dict, labels: np.ndarray, class_names: list[str],
+              split: np.ndarray, groups: np.ndarray, miner: TemplateMiner, progress: bool) -> Prepared:
+    return Prepared(table, summary, labels, class_names, split, groups, LineMessages.of(table, config.source_token),
+                    MessageStore(SbertEncoder(progress=progress)), miner)
 
 
 def build_inputs(data: Prepared, config: ExperimentConfig, vocab: Vocabulary, progress: bool = True) -> ModelInputs:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Callable
 
@@ -17,8 +18,8 @@ from colog.artifacts import staged_dir, write_json
 from colog.config import ExperimentConfig
 from colog.errors import CologError
 from colog.evaluation.metrics import classification_metrics, per_group_macro_f1
-from colog.experiment.outputs import Scored, write_outputs
-from colog.experiment.prepare import Prepared, build_inputs, fit_inputs, load_data
+from colog.experiment.outputs import Scored, write_errors, write_outputs, wrong_lines
+from colog.experiment.prepare import Prepared, build_inputs, fit_inputs, load_data, load_other
 from colog.features import SPLITS, ModelInputs
 from colog.labeling import group_ids
 from colog.model import CoLog, CoLogConfig
@@ -43,8 +44,9 @@ def train_run(config: ExperimentConfig, out: Path, overwrite: bool = False, prog
                        train_lines_per_second=history.passes * len(fitted.train_rows) / seconds,
                        train_distinct_inputs_per_second=history.lines_seen / seconds,
                        best_epoch=history.best_epoch, epochs=len(history.epochs))
-        save_run(tmp, config, model, fitted.vocab, fitted.word_vectors, data.split_table(), data.templates(), metrics,
-                 history.epochs)
+        keys, key = data.keys(config.model.max_len)
+        save_run(tmp, config, model, fitted.vocab, fitted.word_vectors, data.split_table(), data.templates(),
+                 (key, keys[data.split == 0]), metrics, history.epochs)
         write_outputs(tmp, data, metrics, scored, config.to_dict(), history.epochs)
     return metrics
 
@@ -89,14 +91,41 @@ def evaluate_run(rundir: Path, progress: bool = True) -> dict:
     return metrics
 
 
-def _evaluate(model: CoLog, data: Prepared, inputs: ModelInputs, config: ExperimentConfig) -> tuple[dict, Scored]:
-    """The metrics of the test split, and what was scored for the plots and the error lists."""
+def evaluate_on(rundir: Path, paths: list, dataset: str | None = None, fmt: str | None = None,
+                rule: str | None = None, year: int | None = None, out: Path | None = None,
+                progress: bool = True) -> dict:
+    """Score a trained run on logs it never saw (another machine's, or later ones), labelled by `dataset`'s rule
+    or `rule`: every line is a test line, and those whose key the run's training lines never show are
+    test_unseen. Writes out/metrics.json (protocol "cross") and out/errors.csv; `out` defaults to
+    RUNDIR/on-NAME."""
+    run = load_run(rundir)
+    seen = run.seen()
+    config = replace(run.config, paths=[str(Path(p).resolve()) for p in paths], dataset=dataset, format=fmt,
+                     rule=rule, year=year)
+    data = load_other(config, run.miner(), progress)
+    if data.class_names != run.classes:
+        raise CologError(f"the run's classes {run.classes} differ from these logs' {data.class_names}")
+    metrics, scored = _evaluate(run.model, data, build_inputs(data, run.config, run.vocab, progress), run.config, seen)
+    metrics.update(protocol="cross", dataset=dataset, paths=config.paths, trained_on=run.config.dataset,
+                   run=str(rundir), label_source=data.summary["label_source"],
+                   labels_readable_by_model=data.summary["label_source"].startswith("keywords"))
+    out = out or rundir / f"on-{dataset or Path(paths[0]).name}"
+    out.mkdir(parents=True, exist_ok=True)
+    write_json(metrics, out / "metrics.json")
+    write_errors(out / "errors.csv", wrong_lines(data, 2, scored.test, scored.unseen))
+    return metrics
+
+
+def _evaluate(model: CoLog, data: Prepared, inputs: ModelInputs, config: ExperimentConfig,
+              seen: tuple[str, np.ndarray] | None = None) -> tuple[dict, Scored]:
+    """The metrics of the test split, and what was scored for the plots and the error lists; `seen`: the
+    training keys of the run, when the data are other logs."""
     test = data.rows(2)
     start = time.perf_counter()
     probs, vectors = predict(model, inputs, test, with_vectors=True)
     infer_seconds = time.perf_counter() - start
     predicted = probs.argmax(1)
-    unseen, unseen_key = data.unseen(config.model.max_len)
+    unseen, unseen_key = data.unseen(config.model.max_len, seen=seen)
     groups = group_ids(data.table["file"].to_numpy(zero_copy_only=False))[test]
     label_source = data.summary["label_source"]
     out = {
@@ -116,5 +145,6 @@ def _evaluate(model: CoLog, data: Prepared, inputs: ModelInputs, config: Experim
     if not out["test"]["measurable"]:
         logger.warning("the test split's %d lines hold %d anomalous ones: its macro-F1 measures nothing and no table "
                        "counts it (metrics.json: test.measurable false)", len(test), out["test"]["n_anomalies"])
-    valid = predict(model, inputs, data.rows(1))[0]
-    return out, Scored(probs, vectors, unseen, valid, data.unseen(config.model.max_len, which=1)[0])
+    valid = data.rows(1)
+    valid_probs = predict(model, inputs, valid)[0] if len(valid) else np.zeros((0, len(data.class_names)))
+    return out, Scored(probs, vectors, unseen, valid_probs, data.unseen(config.model.max_len, 1, seen)[0])

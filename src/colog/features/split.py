@@ -116,7 +116,8 @@ def rotation_age(name: str) -> int:
     return int(parts[-1]) if len(parts) > 1 and parts[-1].isdigit() else -1
 
 
-def unseen_mask(keys: np.ndarray, split: np.ndarray, which: int = 2) -> np.ndarray:
-    """Lines of split `which` (test by default) whose key never occurs in the training split."""
-    seen = np.isin(keys, np.unique(keys[split == 0]))
-    return (split == which) & ~seen
+def unseen_mask(keys: np.ndarray, split: np.ndarray, which: int = 2, seen: np.ndarray | None = None) -> np.ndarray:
+    """Lines of split `which` (test by default) whose key never occurs in the training split (or in `seen`, the
+    training keys of another run)."""
+    seen = np.unique(keys[split == 0]) if seen is None else seen
+    return (split == which) & ~np.isin(keys, seen)

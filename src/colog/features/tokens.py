@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from dataclasses import dataclass
@@ -21,6 +22,12 @@ _WORD = re.compile(r"[^\W\d_]+")  # letters only: digits and punctuation are str
 def tokenize(message: str, max_len: int = 60) -> list[str]:
     """Lower-cased word tokens of a message, at most `max_len`."""
     return _WORD.findall(message.lower())[:max_len]
+
+
+def sequence_key(tokens: list[str]) -> int:
+    """A token sequence's id: 48 bits of a hash, the same in every run (tokens hold no space)."""
+    return int.from_bytes(hashlib.blake2b(" ".join(tokens).encode("utf-8", "surrogatepass"), digest_size=6).digest(),
+                          "big")
 
 
 @dataclass

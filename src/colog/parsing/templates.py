@@ -123,17 +123,18 @@ class TemplateMiner:
 
 def fit_templates(messages: list[str], fit: np.ndarray, settings: DrainSettings
                   ) -> tuple[TemplateMiner, np.ndarray, list[str | None]]:
-    """A miner fitted on the messages where `fit` is true, in order; every message's template id (`template_key`
-    of its template's final text) and text. The others are matched without learning: id -1 and text None where
-    no fitted template fits (an unseen template)."""
+    """A miner fitted on the messages where `fit` is true, in order, and every message's template: see
+    `match_templates`; the fitted lines have theirs by construction."""
     miner = TemplateMiner(settings)
-    clusters = np.full(len(messages), -1, dtype=np.int64)
     for row in np.flatnonzero(fit):
-        clusters[row] = miner.add(messages[row])
-    for row in np.flatnonzero(~fit):
-        found = miner.match(messages[row])
-        clusters[row] = -1 if found is None else found
-    texts = {int(c): miner.template(int(c)) for c in np.unique(clusters[clusters >= 0])}
+        miner.add(messages[row])
+    return (miner, *match_templates(miner, messages))
+
+
+def match_templates(miner: TemplateMiner, messages: list[str]) -> tuple[np.ndarray, list[str | None]]:
+    """Each message's template id (`template_key` of its template's final text) and text, matched without
+    learning: -1 and None where no template of `miner` fits (an unseen template)."""
+    clusters = [miner.match(m) for m in messages]
+    texts = {c: miner.template(c) for c in set(clusters) - {None}}
     keys = {c: template_key(t) for c, t in texts.items()}
-    ids = np.array([keys.get(int(c), -1) for c in clusters], dtype=np.int64)
-    return miner, ids, [texts.get(int(c)) for c in clusters]
+    return (np.array([keys.get(c, -1) for c in clusters], dtype=np.int64), [texts.get(c) for c in clusters])
