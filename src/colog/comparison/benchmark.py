@@ -72,6 +72,7 @@ def run_benchmark(config: ExperimentConfig, methods: list[str], seeds: list[int]
                     "train_seconds": fitted - start, "infer_seconds": scored - fitted, "n_test": len(test),
                     "n_test_anomalies": m["n_anomalies"], "measurable": m["measurable"],
                     "n_train": len(train), "task": cfg.task, "window": cfg.window,
+                    "epochs": cfg.train.epochs, "min_epoch_steps": cfg.train.min_epoch_steps,  # the training budget
                     "label_source": seeded.summary["label_source"], "test_ids_sha1": digest,
                     "unseen_key": unseen_key, "n_test_unseen": len(unseen),
                     "n_test_unseen_anomalies": u["n_anomalies"] if u else 0,
@@ -148,13 +149,13 @@ def _column(r: dict) -> str:
 
 
 def _summary(results: list[dict], metric: str) -> dict[str, dict[str, tuple[float, float, int]]]:
-    """{column: {method: (mean, half range, seeds)}} over seeds."""
+    """{column: {method: (mean, sample standard deviation, seeds)}} over seeds (SD 0 for one seed)."""
     groups: dict[str, dict[str, list[float]]] = {}
     for r in results:
         if r.get(metric) is not None and r.get("measurable", True):  # older results, no unseen test line, or a
             # test split of one class, whose macro-F1 is 1.0 by construction
             groups.setdefault(_column(r), {}).setdefault(_label(r), []).append(r[metric])
-    return {col: {m: (float(np.mean(v)), float((max(v) - min(v)) / 2), len(v)) for m, v in sorted(
+    return {col: {m: (float(np.mean(v)), float(np.std(v, ddof=1)) if len(v) > 1 else 0.0, len(v)) for m, v in sorted(
         methods.items(), key=lambda kv: _order(kv[0]))}
         for col, methods in sorted(groups.items())}
 
@@ -168,7 +169,7 @@ def _unseen_counts(results: list[dict], column: str) -> str:
 
 
 def markdown_table(results: list[dict]) -> str:
-    """Methods x datasets, mean ± spread of macro-F1 (best in bold), then anomaly F1, unseen lines and seconds."""
+    """Methods x datasets, mean ± sample SD of macro-F1 (best in bold), then anomaly F1, unseen lines and seconds."""
     parts = []
     for metric, title in (("macro_f1", "test macro-F1"), ("anomaly_f1", "test anomaly F1"),
                           ("unseen_macro_f1", "macro-F1 on the test lines whose training-fitted template (service "
@@ -178,7 +179,7 @@ def markdown_table(results: list[dict]) -> str:
         if not columns:
             continue
         methods = sorted({m for c in columns for m in table[c]}, key=_order)
-        lines = [f"### {title} (mean ± spread over seeds)", "",
+        lines = [f"### {title} (mean ± sample SD over seeds)", "",
                  "| method | " + " | ".join(columns) + " |", "|---|" + "---|" * len(columns)]
         for m in methods:
             cells = []
@@ -186,9 +187,9 @@ def markdown_table(results: list[dict]) -> str:
                 if m not in table[c]:
                     cells.append("–")
                     continue
-                mean, spread, n = table[c][m]
+                mean, sd, n = table[c][m]
                 best = max(v[0] for v in table[c].values())
-                text = f"{mean:.4f} ± {spread:.4f}" if n > 1 else f"{mean:.4f} (1 seed)"
+                text = f"{mean:.4f} ± {sd:.4f}" if n > 1 else f"{mean:.4f} (1 seed)"
                 cells.append(f"**{text}**" if mean == best else text)
             lines.append(f"| {m} | " + " | ".join(cells) + " |")
         if metric == "unseen_macro_f1":
@@ -212,5 +213,5 @@ def markdown_table(results: list[dict]) -> str:
         seeds.setdefault(_column(r), set()).add(r["seed"])
     listed = "; ".join(f"{c}: {sorted(v)}" for c, v in sorted(seeds.items()))
     return (f"# Benchmark results\n\nSeeds per column: {listed}. Every method of a column saw the same test "
-            "lines (`test_ids_sha1` in results.json); the spread is half the range over seeds.\n\n"
+            "lines (`test_ids_sha1` in results.json); ± is the sample standard deviation over seeds.\n\n"
             + "\n\n".join(parts) + "\n")

@@ -170,7 +170,7 @@ def training_curves(history: list[dict[str, Any]], path: str | os.PathLike, best
 
 def method_bars(table: dict[str, dict[str, tuple[float, float]]], path: str | os.PathLike,
                 metric: str = "macro-F1") -> None:
-    """Grouped bars: {column (dataset, protocol): {method: (mean, spread, seeds)}}, one group per method."""
+    """Grouped bars: {column (dataset, protocol): {method: (mean, sample SD, seeds)}}, one group per method."""
     columns = list(table)
     methods = list(dict.fromkeys(m for col in table.values() for m in col))
     fig, ax = plt.subplots(figsize=(max(6.0, 0.7 * len(methods) * max(len(columns), 1)), 4.2))
@@ -178,8 +178,8 @@ def method_bars(table: dict[str, dict[str, tuple[float, float]]], path: str | os
     x = np.arange(len(methods))
     for i, col in enumerate(columns):
         means = [table[col].get(m, (np.nan, 0.0))[0] for m in methods]
-        spreads = [table[col].get(m, (np.nan, 0.0))[1] for m in methods]
-        ax.bar(x + (i - (len(columns) - 1) / 2) * width, means, width, yerr=spreads, capsize=2, label=col)
+        sds = [table[col].get(m, (np.nan, 0.0))[1] for m in methods]
+        ax.bar(x + (i - (len(columns) - 1) / 2) * width, means, width, yerr=sds, capsize=2, label=col)
     ax.set_xticks(x, methods, rotation=35, ha="right")
     ax.set_ylabel(f"test {metric}")
     ax.set_ylim(0, 1.02)
