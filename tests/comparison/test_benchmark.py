@@ -13,8 +13,9 @@ from colog.comparison.benchmark import RESULT_KEYS
 @pytest.fixture(scope="module")
 def bench(bundled, cache, tmp_path_factory):
     out = tmp_path_factory.mktemp("bench")
+    # 75 steps an epoch: one pass for CoLog (batches of 32), eight for the deep baselines (256), past the warm-up
     code = main(["benchmark", str(bundled / "bgl"), "--dataset", "bgl", "--seeds", "0", "--epochs", "3",
-                 "--min-epoch-steps", "0", "--out", str(out)])
+                 "--min-epoch-steps", "75", "--out", str(out)])
     assert code == 0
     return out, json.loads((out / "results.json").read_text())
 
@@ -73,6 +74,18 @@ def test_colog_with_options_is_a_row_of_its_own(bench, bundled, tmp_path):
 def test_unknown_method_is_named():
     with pytest.raises(UnknownNameError, match="unknown method 'rnn'"):
         method_names("lr,rnn")
+
+
+def test_the_torch_free_list_of_names_is_every_method():
+    from colog.comparison.baselines import METHODS
+
+    assert set(ORDER) == set(METHODS) and len(ORDER) == len(METHODS)
+
+
+def test_deep_baselines_train_under_colog_s_schedule(bench):
+    _, results = bench
+    deep = [r for r in results if r["method"] in ("lstm", "cnn", "transformer", "bilstm_attn", "pylogsentiment")]
+    assert len(deep) == 5 and all(r["epochs"] == 3 and r["min_epoch_steps"] == 75 for r in deep)
 
 
 def test_an_interrupted_run_keeps_the_seeds_it_finished(bundled, cache, tmp_path, monkeypatch):

@@ -8,6 +8,7 @@ import typer
 
 from colog.cli import options
 from colog.cli.command import register as add
+from colog.comparison.names import METHODS
 from colog.config import ExperimentConfig
 
 
@@ -31,9 +32,7 @@ def seed_list(text: str) -> list[int]:
 @options.experiment(options.DATA, options.RUN, options.OURS, options.SIZES, options.SCHEDULE)
 def benchmark(config: ExperimentConfig,
               methods: str = typer.Option("all", metavar="LIST",
-                                          help="all, or a comma list of: lr, svm, dt, iforest, pca, im, lstm, "
-                                               "bilstm_attn, cnn, transformer, pylogsentiment, keyword_rule, sbert_lr, "
-                                               "colog."),
+                                          help="all, or a comma list of: " + ", ".join(METHODS) + "."),
               seeds: str = typer.Option("0,1,2", metavar="LIST", help="Comma list of seeds (split, word2vec, "
                                                                       "networks)."),
               out: Path = options.out("Directory for results.json, results.md, results.png (results of other "

@@ -1,6 +1,11 @@
-"""The paper's studies by name: torch-free, so `colog study --help` lists them without loading a network."""
+"""The comparison's names, the methods and the paper's studies: torch-free, so `colog benchmark --help` and
+`colog study --help` list them without loading a network."""
 
 from enum import StrEnum
+
+# Every method of `colog benchmark`, in the tables' order.
+METHODS = ("lr", "svm", "dt", "knn", "iforest", "pca", "im", "lstm", "bilstm_attn", "cnn", "transformer",
+           "pylogsentiment", "keyword_rule", "sbert_lr", "colog")
 
 
 class Study(StrEnum):

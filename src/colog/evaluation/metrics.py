@@ -109,3 +109,11 @@ def per_group_macro_f1(y_true: ArrayLike, y_pred: ArrayLike, groups: ArrayLike, 
     ]
     logger.debug("per-group macro F1 over %d groups", len(scores))
     return float(np.mean(scores))
+
+
+def validation_score(truth: ArrayLike, probs: np.ndarray, class_names: list[str]) -> tuple[float, float]:
+    """How a training loop ranks an epoch: (macro-F1, -cross-entropy) on the validation lines, so that ties in
+    macro-F1 (common once validation is perfect) go to the lower loss."""
+    t = np.asarray(truth).ravel().astype(np.int64)
+    loss = float(-np.log(np.clip(probs[np.arange(len(t)), t], 1e-12, None)).mean())
+    return classification_metrics(t, probs.argmax(1), class_names)["macro_f1"], -loss

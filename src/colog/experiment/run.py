@@ -17,7 +17,7 @@ import torch
 from colog.artifacts import staged_dir, write_json
 from colog.config import ExperimentConfig
 from colog.errors import CologError
-from colog.evaluation.metrics import classification_metrics, per_group_macro_f1
+from colog.evaluation.metrics import classification_metrics, per_group_macro_f1, validation_score
 from colog.experiment.outputs import Scored, write_errors, write_outputs, wrong_lines
 from colog.experiment.prepare import Prepared, build_inputs, fit_inputs, load_data, load_other
 from colog.features import SPLITS, ModelInputs
@@ -61,10 +61,7 @@ def fit_model(data: Prepared, inputs: ModelInputs, word_vectors: np.ndarray, tra
     model = CoLog(model_config, torch.from_numpy(word_vectors))
 
     def score(m: torch.nn.Module) -> tuple[float, float]:
-        probs, _ = predict(m, inputs, valid)
-        truth = data.labels[valid]
-        loss = float(-np.log(np.clip(probs[np.arange(len(valid)), truth], 1e-12, None)).mean())
-        return classification_metrics(truth, probs.argmax(1), data.class_names)["macro_f1"], -loss
+        return validation_score(data.labels[valid], predict(m, inputs, valid)[0], data.class_names)
 
     history = Trainer(config.train, callbacks, progress).fit(model, inputs, data.labels, train_rows, score)
     return model, history

@@ -80,6 +80,10 @@ class ModelInputs:
         window, window_mask = gather(self.window, self.message_ids, self.vectors, rows)
         return tokens, token_mask, window, window_mask
 
+    def lengths(self, rows: np.ndarray) -> np.ndarray:
+        """Token count of each row's message (what a batch pads to)."""
+        return self.tokens.lengths()[self.message_ids[rows]]
+
     def input_keys(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Representative rows of the distinct inputs among `rows`, and each row's position among them."""
         win = self.window[rows]

@@ -18,7 +18,7 @@ def predict(model: torch.nn.Module, inputs: ModelInputs, rows: np.ndarray, batch
     """
     model.eval()
     unique_rows, inverse = inputs.input_keys(rows)
-    order = np.argsort(inputs.tokens.lengths()[inputs.message_ids[unique_rows]], kind="stable")
+    order = np.argsort(inputs.lengths(unique_rows), kind="stable")
     probs = np.empty((len(unique_rows), model.config.n_classes), dtype=np.float32)
     vectors = None
     for lo in range(0, len(order), batch_size):

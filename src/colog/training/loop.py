@@ -10,13 +10,12 @@ import copy
 import logging
 import time
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Protocol
 
 import numpy as np
 import torch
 from torch import nn
 
-from colog.features.inputs import ModelInputs
 from colog.progress import progress_bar
 from colog.training.config import TrainConfig
 
@@ -35,6 +34,19 @@ class History:
     passes: int = 0  # passes over the training items, over all epochs
 
 
+class Examples(Protocol):
+    """What the loop reads of its training data (CoLog's `ModelInputs`; a baseline's own adapter)."""
+
+    def batch(self, rows: np.ndarray) -> tuple[np.ndarray, ...]:
+        """The network's input arrays for `rows`, in `forward`'s order."""
+
+    def input_keys(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Representative rows of the distinct inputs among `rows`, and each row's position among them."""
+
+    def lengths(self, rows: np.ndarray) -> np.ndarray:
+        """A size per row that padding follows (token count): batches group similar sizes."""
+
+
 class Trainer:
     """Fits a model on training rows; `evaluate(model) -> (macro-F1, -loss)` on validation ranks epochs.
 
@@ -47,7 +59,7 @@ class Trainer:
         self.callbacks = callbacks or []
         self.progress = progress
 
-    def fit(self, model: nn.Module, inputs: ModelInputs, labels: np.ndarray, train_rows: np.ndarray,
+    def fit(self, model: nn.Module, inputs: Examples, labels: np.ndarray, train_rows: np.ndarray,
             evaluate: Callable[[nn.Module], tuple[float, float]]) -> History:
         cfg = self.config
         torch.manual_seed(cfg.seed)
@@ -64,10 +76,10 @@ class Trainer:
             batches = [b for _ in range(passes) for b in self.batches(rng.permutation(items), inputs, rng)]
             start, total = time.perf_counter(), 0.0
             for rows in progress_bar(batches, desc=f"epoch {epoch}", unit="batch", enabled=self.progress):
-                tokens, tmask, window, wmask = (torch.from_numpy(a) for a in inputs.batch(rows))
+                arrays = (torch.from_numpy(a) for a in inputs.batch(rows))
                 for group in optimizer.param_groups:
                     group["lr"] = lr * min(1.0, (step + 1) / max(cfg.warmup_steps, 1))
-                loss = nn.functional.cross_entropy(model(tokens, tmask, window, wmask), target[rows])
+                loss = nn.functional.cross_entropy(model(*arrays), target[rows])
                 optimizer.zero_grad(set_to_none=True)
                 loss.backward()
                 optimizer.step()
@@ -107,13 +119,13 @@ class Trainer:
         params = [p for p in model.parameters() if p.requires_grad]
         return torch.optim.Adam(params, lr=self.config.lr, betas=self.config.betas, fused=True)
 
-    def batches(self, order: np.ndarray, inputs: ModelInputs, rng: np.random.Generator) -> list[np.ndarray]:
+    def batches(self, order: np.ndarray, inputs: Examples, rng: np.random.Generator) -> list[np.ndarray]:
         """Batches of similar message length (less padding for the LSTM), in random order.
 
         Within each pool of 50 batches the rows are sorted by token count; the batches are then shuffled.
         """
         size = self.config.batch_size
-        lengths = inputs.tokens.lengths()[inputs.message_ids[order]]
+        lengths = inputs.lengths(order)
         pool = size * 50
         batches = []
         for lo in range(0, len(order), pool):
@@ -121,7 +133,7 @@ class Trainer:
             batches += [chunk[i:i + size] for i in range(0, len(chunk), size)]
         return [batches[i] for i in rng.permutation(len(batches))]
 
-    def items(self, inputs: ModelInputs, labels: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    def items(self, inputs: Examples, labels: np.ndarray, rows: np.ndarray) -> np.ndarray:
         """Training rows, or one representative per distinct (input, label) when deduplicating."""
         if not self.config.dedup:
             return rows

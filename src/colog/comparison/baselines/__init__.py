@@ -5,11 +5,10 @@ from colog.comparison.baselines.classic import classic_methods
 from colog.comparison.baselines.deep import deep_methods
 from colog.comparison.baselines.features import Features
 from colog.comparison.baselines.reference import CoLogMethod, KeywordBaseline
+from colog.comparison.names import METHODS as ORDER  # the tables' order
 from colog.errors import UnknownNameError
 
 METHODS = {**classic_methods(), **deep_methods(), "keyword_rule": KeywordBaseline, "colog": CoLogMethod}
-ORDER = ("lr", "svm", "dt", "iforest", "pca", "im", "lstm", "bilstm_attn", "cnn", "transformer", "pylogsentiment",
-         "keyword_rule", "sbert_lr", "colog")
 
 
 def method_names(spec: str) -> list[str]:

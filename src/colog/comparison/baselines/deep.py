@@ -4,21 +4,23 @@ Same task and split as CoLog: each line is classified from its window (the run's
 included). LSTM, CNN and Transformer read the window's log keys (template indexes, as deep-loglizer
 feeds them), the attentional BiLSTM reads the window's semantic vectors (LogRobust-style; SBERT
 here, where LogRobust used fastText), and pylogsentiment's GRU reads the line's word2vec tokens,
-trained on the Tomek-balanced rows as pylogsentiment balances. Each trains with Adam for 5 epochs
-(more on small datasets: at least 200 steps, at most 50 epochs) and keeps the epoch with the best
-validation macro-F1.
+trained on the Tomek-balanced rows as pylogsentiment balances. Each trains in CoLog's own loop under
+its run's schedule (epochs, at least `min_epoch_steps` steps an epoch, halving on plateaus, early
+stopping, the epoch with the best validation macro-F1 kept, ties to the lower loss), with the
+learning rate and batch size of its own code (Adam, 1e-3, 256).
 """
 
 from __future__ import annotations
 
-import copy
+from dataclasses import replace
 
 import numpy as np
 import torch
 from torch import nn
 
 from colog.comparison.baselines.features import Features
-from colog.evaluation.metrics import classification_metrics
+from colog.evaluation.metrics import validation_score
+from colog.training import Trainer
 
 
 class KeySequence(nn.Module):
@@ -86,22 +88,34 @@ class SentimentGRU(nn.Module):
         return self.head(h[torch.arange(len(h)), last])
 
 
+class _Examples:
+    """One network's inputs for CoLog's training loop (`training.loop.Examples`): every row its own input."""
+
+    def __init__(self, method: "Deep", features: Features):
+        self.method, self.features = method, features
+
+    def batch(self, rows: np.ndarray) -> tuple[np.ndarray, ...]:
+        return self.method.inputs(self.features, rows)
+
+    def input_keys(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return rows, np.arange(len(rows))
+
+    def lengths(self, rows: np.ndarray) -> np.ndarray:
+        return np.zeros(len(rows), dtype=np.int64)
+
+
 class Deep:
-    """Trains one of the networks above; `inputs(f, rows)` gives its tensors."""
+    """Trains one of the networks above; `inputs(f, rows)` gives its arrays."""
 
-    def __init__(self, name: str, seed: int = 0, epochs: int = 5, batch_size: int = 256, lr: float = 1e-3,
-                 min_steps: int = 200, max_epochs: int = 50):
-        self.name, self.seed, self.epochs, self.batch_size, self.lr = name, seed, epochs, batch_size, lr
-        self.min_steps, self.max_epochs = min_steps, max_epochs  # small datasets get more epochs
+    def __init__(self, name: str, seed: int = 0, batch_size: int = 256, lr: float = 1e-3):
+        self.name, self.seed, self.batch_size, self.lr = name, seed, batch_size, lr
 
-    def _inputs(self, f: Features, rows: np.ndarray) -> tuple[torch.Tensor, ...]:
+    def inputs(self, f: Features, rows: np.ndarray) -> tuple[np.ndarray, ...]:
         if self.name in ("lstm", "cnn", "transformer"):
-            return (torch.from_numpy(f.template_sequences(rows)),)
+            return (f.template_sequences(rows),)
         if self.name == "bilstm_attn":
-            vectors, mask = f.window_vectors(rows)
-            return torch.from_numpy(vectors), torch.from_numpy(mask)
-        tokens, mask = f.inputs.tokens.batch(f.inputs.message_ids[rows])
-        return torch.from_numpy(tokens), torch.from_numpy(mask)
+            return f.window_vectors(rows)
+        return f.inputs.tokens.batch(f.inputs.message_ids[rows])
 
     def _network(self, f: Features) -> nn.Module:
         n_classes = len(f.data.class_names)
@@ -112,38 +126,28 @@ class Deep:
         return KeySequence(self.name, f.n_templates, n_classes)
 
     def fit(self, f: Features, train: np.ndarray, valid: np.ndarray) -> "Deep":
-        """Trains on `train`, keeps the epoch with the best macro-F1 on `valid`."""
-        torch.manual_seed(self.seed)
-        rng = np.random.default_rng(self.seed)
+        """Trains on `train` in CoLog's loop and schedule, epochs ranked on `valid`."""
         if self.name == "pylogsentiment":
             train = f.balanced(train)
+        torch.manual_seed(self.seed)
         self.model_ = self._network(f)
-        params = [p for p in self.model_.parameters() if p.requires_grad]
-        optimizer = torch.optim.Adam(params, lr=self.lr)
-        target = torch.from_numpy(f.labels)
-        best, best_state = -1.0, None
-        batches = -(-len(train) // self.batch_size)
-        for _ in range(min(max(self.epochs, -(-self.min_steps // batches)), self.max_epochs)):
-            self.model_.train()
-            order = rng.permutation(train)
-            for lo in range(0, len(order), self.batch_size):
-                rows = order[lo:lo + self.batch_size]
-                loss = nn.functional.cross_entropy(self.model_(*self._inputs(f, rows)), target[rows])
-                optimizer.zero_grad()
-                loss.backward()
-                optimizer.step()
-            score = classification_metrics(f.labels[valid], self.predict(f, valid), f.data.class_names)["macro_f1"]
-            if score > best:
-                best, best_state = score, copy.deepcopy(self.model_.state_dict())
-        self.model_.load_state_dict(best_state)
+        config = replace(f.config.train, seed=self.seed, lr=self.lr, batch_size=self.batch_size, dedup=False)
+
+        def score(model: nn.Module) -> tuple[float, float]:
+            return validation_score(f.labels[valid], self._probs(model, f, valid), f.data.class_names)
+
+        self.history_ = Trainer(config, progress=False).fit(self.model_, _Examples(self, f), f.labels, train, score)
         return self
 
-    @torch.no_grad()
     def predict(self, f: Features, rows: np.ndarray) -> np.ndarray:
-        self.model_.eval()
-        out = [self.model_(*self._inputs(f, rows[lo:lo + 1024])).argmax(-1).numpy()
+        return self._probs(self.model_, f, rows).argmax(1).astype(np.int64)
+
+    @torch.no_grad()
+    def _probs(self, model: nn.Module, f: Features, rows: np.ndarray) -> np.ndarray:
+        model.eval()
+        out = [torch.softmax(model(*(torch.from_numpy(a) for a in self.inputs(f, rows[lo:lo + 1024]))), -1).numpy()
                for lo in range(0, len(rows), 1024)]
-        return np.concatenate(out).astype(np.int64) if out else np.zeros(0, dtype=np.int64)
+        return np.concatenate(out) if out else np.zeros((0, len(f.data.class_names)), dtype=np.float32)
 
 
 def deep_methods() -> dict:
