@@ -81,10 +81,13 @@ def show_metrics(metrics: dict, rundir: Path, as_json: bool = False) -> None:
     else:
         typer.echo(f"unseen in training, by {metrics['unseen_key']}: none in the test split")
     if metrics.get("protocol") == "cross":
-        typer.echo(f"scored with the run trained on {metrics.get('trained_on') or 'its logs'} ({metrics['run']})")
+        typer.echo(f"scored with the run trained on {metrics.get('trained_on') or 'its own logs'} ({metrics['run']})")
     if "train_lines_per_second" in metrics:
         typer.echo(f"training: {metrics['train_seconds']:.1f} s, {metrics['train_lines_per_second']:,.0f} lines/s, "
                    f"best epoch {metrics['best_epoch']} of {metrics['epochs']}")
     if metrics.get("labels_readable_by_model"):
-        typer.echo("note: the labels come from keywords the model reads; see report.html")
-    typer.echo(f"run directory: {rundir}  (report.html, metrics.json, errors_valid.csv, errors.csv, plots/)")
+        typer.echo("note: the labels come from keywords the model reads")
+    if metrics.get("protocol") == "cross":
+        typer.echo(f"results: {rundir}  (metrics.json, errors.csv)")
+    else:
+        typer.echo(f"run directory: {rundir}  (report.html, metrics.json, errors_valid.csv, errors.csv, plots/)")

@@ -125,7 +125,8 @@ _DOMAIN = r"([\w-]+\.){2,}[\w-]+"
 # benchmark settings (logpai/logparser, benchmark/Drain_benchmark.py), except two: drain3 builds its
 # prefix tree slightly differently from logparser's Drain, and Android (0.2, 6 -> 0.7, 7) and Mac
 # (depth 6 -> 3) reach Drain's published grouping accuracy only with these (benchmarks/parsing_accuracy.py).
-# Field overrides only make auto-detection reject other systems' lines.
+# Field overrides only make auto-detection reject other systems' lines. Loghub names the host of Linux and OpenSSH
+# lines Level and Component; here it is <Host>, so it lands in the host column.
 LOGHUB_PRESETS: dict[str, HeaderFormat] = {f.name: f for f in [
     HeaderFormat("hdfs", "<Date> <Time> <Pid> <Level> <Component>: <Content>",
                  DrainSettings(0.5, 4, (r"blk_-?\d+", _IP + r"(:\d+)?")),
@@ -162,7 +163,7 @@ LOGHUB_PRESETS: dict[str, HeaderFormat] = {f.name: f for f in [
                  DrainSettings(0.7, 5, (r"0x.*?\s",)),
                  ("Date", "Time"), "%Y-%m-%d %H:%M:%S",
                  (("Date", r"\d{4}-\d\d-\d\d"), ("Time", r"\d\d:\d\d:\d\d"))),
-    HeaderFormat("linux", r"<Month> <Date> <Time> <Level> <Component>(\[<PID>\])?: <Content>",
+    HeaderFormat("linux", r"<Month> <Date> <Time> <Host> <Component>(\[<PID>\])?: <Content>",
                  DrainSettings(0.39, 6, (_IP, r"\d{2}:\d{2}:\d{2}")),
                  ("Month", "Date", "Time"), "%b %d %H:%M:%S",
                  (("Month", r"[A-Z][a-z]{2}"), ("Date", r"\d+"), ("Time", r"\d\d:\d\d:\d\d"),
@@ -185,10 +186,10 @@ LOGHUB_PRESETS: dict[str, HeaderFormat] = {f.name: f for f in [
                                         r"[KGTM]B")),
                  ("Time",), "%m.%d %H:%M:%S",
                  (("Time", r"\d\d\.\d\d [\d:]+"), ("Program", r".*?"))),
-    HeaderFormat("openssh", r"<Date> <Day> <Time> <Component> sshd\[<Pid>\]: <Content>",
+    HeaderFormat("openssh", r"<Date> <Day> <Time> <Host> <Component>\[<Pid>\]: <Content>",
                  DrainSettings(0.6, 5, (_IP, _DOMAIN)),
                  ("Date", "Day", "Time"), "%b %d %H:%M:%S",
-                 (("Date", r"[A-Z][a-z]{2}"), ("Day", r"\d+"), ("Time", r"\d\d:\d\d:\d\d"))),
+                 (("Date", r"[A-Z][a-z]{2}"), ("Day", r"\d+"), ("Time", r"\d\d:\d\d:\d\d"), ("Component", "sshd"))),
     HeaderFormat("openstack", r"<Logrecord> <Date> <Time> <Pid> <Level> <Component> \[<ADDR>\] <Content>",
                  DrainSettings(0.5, 5, (r"((\d+\.){3}\d+,?)+", r"/.+?\s", r"\d+")),
                  ("Date", "Time"), "%Y-%m-%d %H:%M:%S.%f",

@@ -19,7 +19,7 @@ from colog.progress import progress_bar
 from colog.parsing.fields import DrainSettings, Fields, LineFormat
 from colog.parsing.formats import LOGHUB_PRESETS, user_format
 from colog.parsing.readers import LogFile, discover, file_type, read_lines
-from colog.parsing.syslog import DmesgFormat, SyslogFormat
+from colog.parsing.syslog import SYSLOG_FILES, DmesgFormat, SyslogFormat
 from colog.parsing.templates import TemplateMiner, template_key
 from colog.parsing.years import infer_years
 
@@ -51,9 +51,11 @@ def split_uptime(message: str) -> tuple[float | None, str]:
     return (float(m[1]), message[m.end():]) if m else (None, message)
 
 
-# Auto-detection tries these in order; on a tie the earlier, more specific format wins.
-AUTO_ORDER = [n for n in LOGHUB_PRESETS if n != "linux"] + ["syslog", "linux"]
+# Auto-detection tries these in order, and on a tie the earlier wins: the general OS grammar before the Loghub
+# presets, three of which (linux, mac, openssh) are syslog lines under other field names.
+AUTO_ORDER = ["syslog", *LOGHUB_PRESETS]
 SAMPLE_CHARS = 2048  # detection looks at this much of each sampled line
+NAMED_SHARE = 0.9  # a file whose name names a format (auth.log, Mac_2k.log) takes it from this share of its sample
 
 
 def format_names() -> list[str]:
@@ -130,6 +132,9 @@ def choose_format(sample: list[str], config: ParseConfig, source: str, hint: Lin
             raise FormatError(f"{source}: format {config.format!r} matches {share:.0%} of the first "
                               f"{len(sample)} lines; e.g. {sample[0][:200]!r}")
         return fmt
+    named = _named_format(source)
+    if named is not None and _match_share(named, sample) >= NAMED_SHARE:
+        return named
     if hint is not None and _match_share(hint, sample) >= 0.9:
         return hint
     best, best_share = None, -1.0
@@ -146,6 +151,15 @@ def choose_format(sample: list[str], config: ParseConfig, source: str, hint: Lin
     return best
 
 
+def _named_format(source: str) -> LineFormat | None:
+    """The format a file's name names: a syslog file (auth.log, kern.log.1, messages) the OS grammar, a Loghub
+    sample (Mac_2k.log) its preset; None for any other name."""
+    kind = file_type(source)
+    if kind in SYSLOG_FILES:
+        return SyslogFormat()
+    return LOGHUB_PRESETS.get(kind)
+
+
 def parse_paths(paths: Iterable[str | os.PathLike], config: ParseConfig | None = None,
                 progress: bool = True) -> ParseResult:
     """Parse files and directories into one LogTable; lines that match no format are kept, flagged."""
@@ -157,6 +171,7 @@ def parse_paths(paths: Iterable[str | os.PathLike], config: ParseConfig | None =
     hint: LineFormat | None = None
     skipped: list[str] = []
     reasons: list[str] = []
+    years: dict[str, int] = {}  # file -> the year its headers lacked, guessed from its modification time
     total = sum(f.path.stat().st_size for f in files)
     with progress_bar(total=total, unit="B", unit_scale=True, desc="parse", enabled=progress) as bar:
         for log in files:
@@ -178,11 +193,18 @@ def parse_paths(paths: Iterable[str | os.PathLike], config: ParseConfig | None =
             formats[log.name] = fmt.name
             if miner is None:
                 miner = TemplateMiner(config.drain or fmt.drain)
-            _parse_file(log, numbered, fmt, miner, config, columns)
+            guessed = _parse_file(log, numbered, fmt, miner, config, columns)
+            if guessed is not None:
+                years[log.name] = guessed
             bar.update(log.path.stat().st_size)
     if miner is None:
         raise FormatError(reasons[0] if reasons else "no parsable log lines in "
                           + ", ".join(str(p) for p in paths))
+    if years:
+        name, year = next(iter(years.items()))
+        more = f" and {len(years) - 1} more files" if len(years) > 1 else ""
+        logger.warning("the year of the timestamps comes from the files' modification time (%s: %d%s); --year gives "
+                       "the first line's year", name, year, more)
     templates = {cid: miner.template(cid) for cid in set(columns["template_id"])}  # final, generalised texts
     columns["template"] = [templates[cid] for cid in columns["template_id"]]
     keys = {cid: template_key(text) for cid, text in templates.items()}
@@ -193,7 +215,9 @@ def parse_paths(paths: Iterable[str | os.PathLike], config: ParseConfig | None =
 
 
 def _parse_file(log: LogFile, numbered: list[tuple[int, str]], fmt: LineFormat, miner: TemplateMiner,
-                config: ParseConfig, columns: dict[str, list]) -> None:
+                config: ParseConfig, columns: dict[str, list]) -> int | None:
+    """Add the file's rows to `columns`; the year its first timestamp was given when only the file's modification
+    time told it, else None."""
     rows: list[Fields] = []
     matched: list[bool] = []
     for _, text in numbered:
@@ -201,12 +225,15 @@ def _parse_file(log: LogFile, numbered: list[tuple[int, str]], fmt: LineFormat, 
         matched.append(fields is not None)
         rows.append(fields if fields is not None else Fields(None, None, None, None, None, None, text.strip()))
     stamps = [r.timestamp for r in rows]
+    guessed = None
     if not fmt.has_year:
         modified = datetime.fromtimestamp(log.path.stat().st_mtime)
         try:
             stamps = infer_years(stamps, config.year, modified)
         except CologError as exc:
             raise CologError(f"{log.path}: {exc}") from None
+        first = next((t for t in stamps if t is not None), None)
+        guessed = first.year if first is not None and config.year is None else None
     columns["file"].extend([log.name] * len(rows))
     columns["line"].extend(n for n, _ in numbered)
     columns["timestamp"].extend(stamps)
@@ -218,6 +245,7 @@ def _parse_file(log: LogFile, numbered: list[tuple[int, str]], fmt: LineFormat, 
     columns["template_id"].extend(miner.add(m) for m in messages)
     columns["matched"].extend(matched)
     columns["format"].extend([fmt.name] * len(rows))
+    return guessed
 
 
 def read_table(path: str | os.PathLike) -> pa.Table:

@@ -13,6 +13,10 @@ from datetime import datetime, timezone
 from colog.parsing.fields import NO_YEAR, DrainSettings, Fields
 
 _SEVERITY = ("emerg", "alert", "crit", "err", "warning", "notice", "info", "debug")
+# The files syslog daemons write (their names without rotation suffixes): auto-detection gives them this grammar.
+SYSLOG_FILES = ("auth", "authpriv", "secure", "syslog", "messages", "kern", "daemon", "debug", "user", "mail",
+                "cron", "boot", "lpr", "news", "uucp", "local0", "local1", "local2", "local3", "local4", "local5",
+                "local6", "local7", "maillog")
 _PRI = r"(?:<(?P<pri>\d{1,3})>)?"
 # tag[pid]: — a tag has no spaces, colons or brackets; a line without one keeps all text as message.
 _TAG = r"(?:(?P<tag>[^\s:\[\]]+)(?:\[(?P<pid>[^\]\s]*)\])?:(?:\s+|$))?"
