@@ -1,4 +1,3 @@
-import gzip
 import json
 import os
 
@@ -60,7 +59,7 @@ def test_human_summary(capsys, bundled):
 def bad_inputs(tmp_path, shared):
     (tmp_path / "emptydir").mkdir()
     (tmp_path / "empty.log").write_bytes(b"")
-    (tmp_path / "logs.gz").write_bytes(gzip.compress(b"Jan  1 00:00:00 h a: b\n" * 100))
+    (tmp_path / "logs.zst").write_bytes(b"\x28\xb5\x2f\xfd" + os.urandom(2000))  # gzip, bzip2, xz: read as logs
     (tmp_path / "pic.png").write_bytes(b"\x89PNG\r\n\x1a\n" + os.urandom(2000))
     hdfs = shared / "loghub-2k/HDFS/HDFS_2k.log"
     return tmp_path, hdfs
@@ -70,7 +69,7 @@ def bad_inputs(tmp_path, shared):
     (lambda d, h: ["parse", d / "missing.log"], "no such file or directory"),
     (lambda d, h: ["parse", d / "emptydir"], "no readable, non-empty text log files"),
     (lambda d, h: ["parse", d / "empty.log"], "empty file"),
-    (lambda d, h: ["parse", d / "logs.gz"], "gzip-compressed"),
+    (lambda d, h: ["parse", d / "logs.zst"], "zstd-compressed"),
     (lambda d, h: ["parse", d / "pic.png"], "PNG image"),
     (lambda d, h: ["parse", h, "--format", "<Date> <Time> <Level>"], "has no <Content> field"),
     (lambda d, h: ["parse", h, "--format", "bgl"], "format 'bgl' matches 0% of the first 200 lines; e.g. '081109"),

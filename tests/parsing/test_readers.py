@@ -20,7 +20,7 @@ def test_megabyte_line_is_read_whole(write_log):
     assert len(lines) == 2 and len(lines[0][1]) == 10_000_006
 
 
-@pytest.mark.parametrize("head, what", [(b"\x1f\x8b\x08\x00rest", "gzip"), (b"\x89PNG\r\n\x1a\n....", "PNG"),
+@pytest.mark.parametrize("head, what", [(b"\x28\xb5\x2f\xfdrest", "zstd"), (b"\x89PNG\r\n\x1a\n....", "PNG"),
                                         (bytes(range(256)) * 4, "not text")])
 def test_binary_files_are_recognised(head, what):
     assert what in binary_reason(head)
@@ -41,7 +41,9 @@ def test_discover_walks_directories_sorted_and_skips_empty_and_binary(tmp_path, 
     assert [f.name for f in discover([tmp_path / "d"])] == ["a.log", "b.log"]
 
 
-@pytest.mark.parametrize("content, message", [("", "empty file"), (b"\x1f\x8b\x08\x00" + bytes(100), "gzip")])
+@pytest.mark.parametrize("content, message", [("", "empty file"),
+                                              (b"\x1f\x8b\x08\x00" + bytes(100), "cannot read"),  # a broken gzip
+                                              (b"\x28\xb5\x2f\xfd" + bytes(100), "zstd")])
 def test_named_empty_or_binary_file_is_an_error(write_log, content, message):
     path = write_log("bad.log", content)
     with pytest.raises(InputError, match=message):

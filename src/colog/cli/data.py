@@ -27,7 +27,8 @@ WINDOW = typer.Option(None, "--window", "-w", metavar="KIND:W",
 def register(app: typer.Typer) -> None:
     add(app, "datasets", datasets, ["colog datasets", "colog datasets --json | jq '.[].name'"])
     add(app, "parse", parse, ["colog parse ../shared/data/loghub-2k/HDFS/HDFS_2k.log --dataset hdfs -o hdfs.parquet",
-                              "colog parse app.log --format '<Date> <Time> [<Level>] <Content>' -o app.csv"])
+                              "colog parse app.log --format '<Date> <Time> [<Level>] <Content>' -o app.csv",
+                              "journalctl -o json -n 1000 | colog parse - -o journal.jsonl"])
     add(app, "label", label, ["colog label ../shared/data/casper-rw --dataset casper -o casper.parquet",
                               "colog label hdfs.parquet --dataset hdfs --window context:1 -o - | head"])
 
@@ -45,16 +46,17 @@ def datasets(as_json: bool = typer.Option(False, "--json", help="Print the prese
 
 def parse(paths: list[Path] = options.PATHS, fmt: Optional[str] = options.FORMAT,
           dataset: Optional[str] = options.DATASET, out: Optional[Path] = TABLE_OUT, as_json: bool = options.JSON,
-          year: Optional[int] = options.YEAR) -> None:
+          year: Optional[int] = options.YEAR, name: str = options.STDIN_NAME) -> None:
     """Parse raw logs into a LogTable: header fields, message, Drain template."""
     _check_out(out)
-    result = parse_paths(paths, ParseConfig(format=resolve(dataset, fmt, None)[0], year=year))
+    result = parse_paths(paths, ParseConfig(format=resolve(dataset, fmt, None)[0], year=year), stdin_name=name)
     _finish(result.table, result.summary(), out, as_json)
 
 
 def label(paths: list[Path] = options.PATHS, dataset: Optional[str] = options.DATASET,
           rule: Optional[str] = options.RULE, fmt: Optional[str] = options.FORMAT, window: Optional[str] = WINDOW,
-          out: Optional[Path] = TABLE_OUT, as_json: bool = options.JSON, year: Optional[int] = options.YEAR) -> None:
+          out: Optional[Path] = TABLE_OUT, as_json: bool = options.JSON, year: Optional[int] = options.YEAR,
+          name: str = options.STDIN_NAME) -> None:
     """Label logs (raw files, or a table from `colog parse`) with a dataset's rule or your own."""
     win = WindowSpec.parse(window) if window else None
     _check_out(out)
@@ -68,7 +70,7 @@ def label(paths: list[Path] = options.PATHS, dataset: Optional[str] = options.DA
         summary = {"files": len(set(table["file"].to_pylist())), "lines": table.num_rows,
                    "label_source": label_rule.source, "labels": label_counts(table)}
     else:
-        table, summary, _ = load_labeled(paths, dataset, fmt, rule, year, win)
+        table, summary, _ = load_labeled(paths, dataset, fmt, rule, year, win, stdin_name=name)
     _finish(table, summary, out, as_json)
 
 

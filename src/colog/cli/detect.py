@@ -20,7 +20,8 @@ VERDICTS_OUT = options.out("verdicts.jsonl, .csv or .parquet (default, or -: JSO
 
 
 def register(app: typer.Typer) -> None:
-    add(app, "detect", detect, ["colog detect runs/casper /var/log/auth.log -o verdicts.jsonl --explain",
+    add(app, "detect", detect, ["colog detect runs/casper /var/log/auth.log /var/log/auth.log.2.gz -o verdicts.jsonl",
+                                "journalctl -o json --since today | colog detect runs/casper - --name syslog",
                                 "colog detect runs/casper /var/log/ --ray --workers 4 -o shards/"])
     add(app, "watch", watch, ["colog watch runs/casper /var/log/syslog --state watch.json -o live.jsonl",
                               "journalctl -f -o cat | colog watch runs/casper - --name syslog"])
@@ -46,7 +47,9 @@ class Tally:
 
 
 def detect(rundir: Path = options.RUNDIR,
-           paths: list[Path] = typer.Argument(..., metavar="PATH", help="Log files or directories."),
+           paths: list[Path] = typer.Argument(..., metavar="PATH", help="Log files or directories (.gz, .bz2, .xz "
+                                                                        "read as they are), or - for standard input."),
+           name: str = options.STDIN_NAME,
            out: Optional[Path] = VERDICTS_OUT,
            threshold: float = options.THRESHOLD, explain: bool = options.EXPLAIN, max_line_bytes: int = options.MAX_LINE,
            precision: Precision = options.PRECISION,
@@ -64,7 +67,7 @@ def detect(rundir: Path = options.RUNDIR,
     from colog.progress import progress_bar
 
     config = DetectConfig(explain=explain, threshold=threshold, strict=True, max_line_bytes=max_line_bytes)
-    files = discover(paths)
+    files = discover(paths, name)
     if use_ray:
         return _detect_on_ray(rundir, files, out, address, workers, config, precision)
     from colog.artifacts import output_kind
@@ -73,15 +76,22 @@ def detect(rundir: Path = options.RUNDIR,
     session = Detector.load(rundir, precision=precision).session(config)
     tally = Tally()
     results = []
-    total = sum(f.path.stat().st_size for f in files)
-    with verdict_writer(out) as writer, progress_bar(total=total, unit="B", unit_scale=True, desc="detect") as bar:
+    with verdict_writer(out) as writer, progress_bar(total=sum(f.size for f in files), unit="B", unit_scale=True,
+                                                     desc="detect") as bar:
         for log in files:
-            start = bar.n
-            results.append(detect_file(session, log, writer.write, bar.update))
+            left = log.size  # bytes on disk: a compressed file reads more, so the bar stops at its size
+
+            def advance(n: int) -> None:
+                nonlocal left
+                step = min(n, left)
+                left -= step
+                bar.update(step)
+
+            results.append(detect_file(session, log, writer.write, advance))
             tally.counts.merge(results[-1].counts)
             if results[-1].skipped:
                 logger.warning("skipping %s", results[-1].skipped)  # a README beside the logs
-            bar.update(log.path.stat().st_size - (bar.n - start))  # a skipped file's unread bytes
+            bar.update(left)  # a skipped file's unread bytes
         require_some_log(results)
         last = session.close()
         writer.write(last)
@@ -117,8 +127,7 @@ def watch(rundir: Path = options.RUNDIR,
           state: Optional[Path] = typer.Option(None, "--state", metavar="FILE",
                                                help="JSON file to resume from and save to (file position, "
                                                     "templates): a restart continues after the last line emitted."),
-          name: str = typer.Option("-", "--name", metavar="NAME", help="File name of standard input (its type is the "
-                                                                       "source token, e.g. auth.log)."),
+          name: str = options.STDIN_NAME,
           out: Optional[Path] = options.out("Append verdicts here (.jsonl or .csv; default, or -: standard output)."),
           interval: float = typer.Option(0.01, "--interval", min=0.0, metavar="SECONDS",
                                          help="Seconds between polls of a quiet file."),

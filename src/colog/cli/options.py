@@ -43,7 +43,8 @@ def out(help: str, default: Path | None = None) -> Any:
 
 
 # The data every command reads.
-PATHS = typer.Argument(..., metavar="PATH", help="Log files or directories (searched recursively).")
+PATHS = typer.Argument(..., metavar="PATH", help="Log files or directories (searched recursively; .gz, .bz2, .xz read as "
+                                                  "they are), or - for standard input.")
 FORMAT = typer.Option(None, "--format", "-f", metavar="FORMAT",
                       help="auto, a preset name (colog datasets), syslog, or a header string '<Date> ... <Content>'.")
 DATASET = typer.Option(None, "--dataset", "-d", metavar="NAME",
@@ -54,6 +55,9 @@ RULE = typer.Option(None, "--rule", "-r", metavar="RULE", help="column | level[:
                                                                "| keywords-substring:... | labels:FILE.csv "
                                                                "| blocks:FILE.csv")
 JSON = typer.Option(False, "--json", help="Print the summary as one JSON object on stdout.")
+STDIN_NAME = typer.Option("-", "--name", metavar="NAME",
+                          help="The file name standard input (-) stands for: its type picks the keyword lists and the "
+                               "source token, as auth.log's does.")
 
 # How a trained run judges lines (detect, watch, serve).
 THRESHOLD = typer.Option(default(DetectConfig, "threshold"), "--threshold", metavar="P",

@@ -48,8 +48,10 @@ class Detector:
         self._templates: dict[str, Template] = {}  # message -> its template, remembered
         model = quantize(run.model) if self.precision == Precision.int8 else run.model
         self.scorer = Scorer(model, run.vocab, self.store, self.precision)
-        self._format_spec = resolve(run.config.dataset, run.config.format, run.config.rule)[0]  # "auto", a name, ...
-        self._fallback = run.templates.get("format")  # the format most training files had
+        spec = resolve(run.config.dataset, run.config.format, run.config.rule)[0]  # "auto", a name, a header string
+        # the run's format (under auto, the one most training files had): tried first on a new file, and what a
+        # stream no format fits is read with
+        self._own = resolve_format(spec if spec != "auto" else run.templates.get("format") or "syslog")
 
     @classmethod
     def load(cls, rundir: str | Path, store: MessageStore | None = None,
@@ -58,21 +60,22 @@ class Detector:
         return cls(load_run(rundir), store, precision)
 
     def open_file(self, name: str, sample: list[str], strict: bool) -> tuple[LineFormat, str]:
-        """The format of a new file, chosen from its first lines as training chose it, and its source token.
+        """The format of a new file and its source token: the run's own format when it fits the file's first
+        lines, else whichever known format does (journald JSON from a run trained on syslog files: the message
+        is what the model reads).
 
-        Not strict (a stream): a sample no format fits falls back to the training format, and the
-        lines that do not fit are scored whole, as training scored its unmatched lines.
+        Not strict (a stream): a sample no format fits is read with the run's format, and the lines that
+        do not fit are scored whole, as training scored its unmatched lines.
         """
         source = file_type(name) if self.config.source_token else ""
-        hint = resolve_format(self._fallback) if self._fallback else None
         try:
             if not sample:
                 raise FormatError(f"{name}: no lines to choose a format from")
-            return choose_format(sample, ParseConfig(format=self._format_spec), name, hint), source
+            return choose_format(sample, ParseConfig(), name, self._own), source
         except FormatError:
             if strict:
                 raise
-            return hint or resolve_format(self._format_spec), source
+            return self._own, source
 
     def intern(self, source: str, message: str) -> tuple[int, Template]:
         """(message id, template) of a message from a file of type `source`. The training templates stay as

@@ -10,8 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Iterator, NamedTuple
 
-from colog.errors import InputError
-from colog.parsing.readers import binary_reason, clean_line
+from colog.parsing.readers import binary_reason, clean_line, open_log
 
 MAX_LINE_BYTES = 1 << 20  # longer lines are not log lines; they get a verdict of class "unparsed"
 
@@ -90,12 +89,10 @@ class LineSplitter:
 
 
 def file_lines(path: Path, name: str, max_bytes: int = MAX_LINE_BYTES, block: int = 1 << 20) -> Iterator[LogLine]:
-    """Every line of a file, numbered as the parser numbers them (1-based, blank lines counted)."""
+    """Every line of a file (decompressed; `-`: standard input), numbered as the parser numbers them (1-based,
+    blank lines counted)."""
     splitter = LineSplitter(name, max_bytes)
-    try:
-        with path.open("rb") as fh:
-            while data := fh.read(block):
-                yield from splitter.feed(data)
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from exc
+    with open_log(path) as fh:
+        while data := fh.read(block):
+            yield from splitter.feed(data)
     yield from splitter.finish()

@@ -84,15 +84,15 @@ class Labeled(NamedTuple):
 
 
 def load_labeled(paths: list, dataset: str | None = None, fmt: str | None = None, rule: str | None = None,
-                 year: int | None = None, window: WindowSpec | None = None) -> Labeled:
-    """Parse and label raw logs as a dataset preset says."""
+                 year: int | None = None, window: WindowSpec | None = None, stdin_name: str = "-") -> Labeled:
+    """Parse and label raw logs as a dataset preset says (`-`: standard input, named `stdin_name`)."""
     chosen_format, spec = resolve(dataset, fmt, rule)
     if spec is None:
         raise CologError(f"dataset {dataset!r} has no label rule; pass --rule" if dataset
                          else "pass --dataset NAME or --rule RULE (see `colog datasets`)")
     first = Path(paths[0])
     label_rule = parse_rule(spec, base=first if first.is_dir() else first.parent)
-    result = parse_paths(paths, ParseConfig(format=chosen_format, year=year))
+    result = parse_paths(paths, ParseConfig(format=chosen_format, year=year), stdin_name=stdin_name)
     table = label_table(result.table, label_rule, window)
     summary = result.summary() | {"label_source": label_rule.source, "labels": label_counts(table)}
     if window is not None:

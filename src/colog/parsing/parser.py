@@ -18,6 +18,7 @@ from colog.errors import CologError, FormatError, UnknownNameError
 from colog.progress import progress_bar
 from colog.parsing.fields import DrainSettings, Fields, LineFormat
 from colog.parsing.formats import LOGHUB_PRESETS, user_format
+from colog.parsing.jsonlines import JSON_FORMATS, json_format
 from colog.parsing.readers import LogFile, discover, file_type, read_lines
 from colog.parsing.syslog import SYSLOG_FILES, DmesgFormat, SyslogFormat
 from colog.parsing.templates import TemplateMiner, template_key
@@ -51,29 +52,36 @@ def split_uptime(message: str) -> tuple[float | None, str]:
     return (float(m[1]), message[m.end():]) if m else (None, message)
 
 
-# Auto-detection tries these in order, and on a tie the earlier wins: the general OS grammar before the Loghub
-# presets, three of which (linux, mac, openssh) are syslog lines under other field names.
-AUTO_ORDER = ["syslog", *LOGHUB_PRESETS]
+# Auto-detection tries these in order, and on a tie the earlier wins: JSON lines (which nothing else matches), then
+# the general OS grammar before the Loghub presets, three of which (linux, mac, openssh) are syslog lines under other
+# field names.
+AUTO_ORDER = [*JSON_FORMATS, "syslog", *LOGHUB_PRESETS]
 SAMPLE_CHARS = 2048  # detection looks at this much of each sampled line
 NAMED_SHARE = 0.9  # a file whose name names a format (auth.log, Mac_2k.log) takes it from this share of its sample
 
 
 def format_names() -> list[str]:
-    """Every named format: the Loghub presets and the OS-log grammar."""
-    return [*LOGHUB_PRESETS, "syslog", "dmesg"]
+    """Every named format: the Loghub presets, the OS-log grammar and the JSON-lines formats."""
+    return [*LOGHUB_PRESETS, "syslog", "dmesg", *JSON_FORMATS]
 
 
 def resolve_format(spec: str) -> LineFormat:
-    """A format from its name or from a header string such as `<Date> <Time> <Level>: <Content>`."""
+    """A format from its name, from a header string such as `<Date> <Time> <Level>: <Content>`, or from
+    `json:message=FIELD,...`."""
     if spec == "syslog":
         return SyslogFormat()
     if spec == "dmesg":
         return DmesgFormat()
     if spec in LOGHUB_PRESETS:
         return LOGHUB_PRESETS[spec]
+    if spec in JSON_FORMATS:
+        return JSON_FORMATS[spec]
+    if spec.startswith("json:"):
+        return json_format(spec)
     if "<" in spec:
         return user_format(spec)
-    raise UnknownNameError("format", spec, ["auto", *format_names(), "'<Field> ... <Content>'"])
+    raise UnknownNameError("format", spec, ["auto", *format_names(), "'<Field> ... <Content>'",
+                                            "'json:message=FIELD,...'"])
 
 
 @dataclass
@@ -117,7 +125,9 @@ class ParseResult:
 
 
 def _match_share(fmt: LineFormat, sample: list[str]) -> float:
-    return sum(fmt.match(line[:SAMPLE_CHARS]) is not None for line in sample) / max(len(sample), 1)
+    """The share of `sample` `fmt` matches, on each line's first SAMPLE_CHARS (a JSON line only parses whole)."""
+    whole = getattr(fmt, "whole_line", False)
+    return sum(fmt.match(line if whole else line[:SAMPLE_CHARS]) is not None for line in sample) / max(len(sample), 1)
 
 
 def choose_format(sample: list[str], config: ParseConfig, source: str, hint: LineFormat | None = None) -> LineFormat:
@@ -161,10 +171,11 @@ def _named_format(source: str) -> LineFormat | None:
 
 
 def parse_paths(paths: Iterable[str | os.PathLike], config: ParseConfig | None = None,
-                progress: bool = True) -> ParseResult:
-    """Parse files and directories into one LogTable; lines that match no format are kept, flagged."""
+                progress: bool = True, stdin_name: str = "-") -> ParseResult:
+    """Parse files and directories (`-`: standard input, named `stdin_name`) into one LogTable; lines that match no
+    format are kept, flagged."""
     config = config or ParseConfig()
-    files = discover(paths)
+    files = discover(paths, stdin_name)
     columns: dict[str, list] = {name: [] for name in LOG_SCHEMA.names}
     formats: dict[str, str] = {}
     miner: TemplateMiner | None = None
@@ -172,7 +183,7 @@ def parse_paths(paths: Iterable[str | os.PathLike], config: ParseConfig | None =
     skipped: list[str] = []
     reasons: list[str] = []
     years: dict[str, int] = {}  # file -> the year its headers lacked, guessed from its modification time
-    total = sum(f.path.stat().st_size for f in files)
+    total = sum(f.size for f in files)
     with progress_bar(total=total, unit="B", unit_scale=True, desc="parse", enabled=progress) as bar:
         for log in files:
             numbered = list(read_lines(log.path))
@@ -196,7 +207,7 @@ def parse_paths(paths: Iterable[str | os.PathLike], config: ParseConfig | None =
             guessed = _parse_file(log, numbered, fmt, miner, config, columns)
             if guessed is not None:
                 years[log.name] = guessed
-            bar.update(log.path.stat().st_size)
+            bar.update(log.size)
     if miner is None:
         raise FormatError(reasons[0] if reasons else "no parsable log lines in "
                           + ", ".join(str(p) for p in paths))
@@ -227,7 +238,7 @@ def _parse_file(log: LogFile, numbered: list[tuple[int, str]], fmt: LineFormat, 
     stamps = [r.timestamp for r in rows]
     guessed = None
     if not fmt.has_year:
-        modified = datetime.fromtimestamp(log.path.stat().st_mtime)
+        modified = datetime.fromtimestamp(log.modified)
         try:
             stamps = infer_years(stamps, config.year, modified)
         except CologError as exc:

@@ -1,28 +1,37 @@
-"""Bytes to text lines: file discovery, binary sniffing, lenient decoding.
+"""Bytes to text lines: file discovery, decompression, binary sniffing, lenient decoding.
 
 Logs are read as bytes and decoded with replacement, so a stray Latin-1 byte, a NUL run left by a
-crash or a megabyte-long line never stops a parse.
+crash or a megabyte-long line never stops a parse. gzip, bzip2 and xz files (rotations such as
+auth.log.2.gz) are read through their decompressor, told by their first bytes, not their name; `-`
+is standard input, compressed or not.
 """
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import logging
+import lzma
 import os
 import re
+import sys
+import time
+import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import BinaryIO, Iterable, Iterator
 
 from colog.errors import InputError
 
 logger = logging.getLogger(__name__)
 
 SNIFF_BYTES = 8192
-# Magic numbers of files that are certainly not logs (compressed, images, executables, archives).
+STDIN = Path("-")
+# Compressed logs colog reads through their decompressor, by their magic number.
+_DECOMPRESS = {b"\x1f\x8b": lambda f: gzip.GzipFile(fileobj=f), b"BZh": bz2.BZ2File, b"\xfd7zXZ": lzma.LZMAFile}
+# Magic numbers of files that are certainly not logs (other compressors, images, executables, archives).
 _MAGIC = {
-    b"\x1f\x8b": "gzip-compressed",
-    b"BZh": "bzip2-compressed",
-    b"\xfd7zXZ": "xz-compressed",
     b"\x28\xb5\x2f\xfd": "zstd-compressed",
     b"PK\x03\x04": "a zip archive",
     b"\x89PNG": "a PNG image",
@@ -41,10 +50,39 @@ _CONTROL = re.compile(r"[\x01-\x08\x0b-\x1f\x7f]")
 class LogFile:
     """One input file and the name it goes by in outputs."""
 
-    path: Path
+    path: Path  # `-`: standard input
     name: str  # relative to the directory the user named, or the path as given
     explicit: bool = True  # named by the user, not found inside a directory
 
+    @property
+    def size(self) -> int:
+        """Bytes on disk (compressed, for a compressed file); 0 for standard input."""
+        return 0 if self.path == STDIN else self.path.stat().st_size
+
+    @property
+    def modified(self) -> float:
+        """Modification time; now, for standard input."""
+        return time.time() if self.path == STDIN else self.path.stat().st_mtime
+
+
+@contextmanager
+def open_log(path: Path) -> Iterator[BinaryIO]:
+    """The log's bytes, decompressed when its first bytes say gzip, bzip2 or xz; `-` is standard input."""
+    try:
+        raw = sys.stdin.buffer if path == STDIN else path.open("rb")
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from exc
+    try:
+        head = raw.peek(6)[:6] if path == STDIN else raw.read(6)
+        if path != STDIN:
+            raw.seek(0)
+        opener = next((o for magic, o in _DECOMPRESS.items() if head.startswith(magic)), None)
+        yield raw if opener is None else opener(raw)
+    except (OSError, EOFError, lzma.LZMAError, zlib.error) as exc:
+        raise InputError(f"{path}: cannot read ({getattr(exc, 'strerror', None) or exc})") from exc
+    finally:
+        if path != STDIN:
+            raw.close()
 
 def binary_reason(head: bytes) -> str | None:
     """Why `head` (the first bytes of a file) is not text, or None when it looks like a log."""
@@ -61,15 +99,20 @@ def binary_reason(head: bytes) -> str | None:
     return None
 
 
-def discover(paths: Iterable[str | os.PathLike]) -> list[LogFile]:
+def discover(paths: Iterable[str | os.PathLike], stdin_name: str = "-") -> list[LogFile]:
     """Expand files and directories (recursively, sorted, hidden entries skipped) into log files.
 
-    A file named explicitly must be a readable, non-empty text file; inside a directory, empty and
-    binary files are skipped with a log message, and a directory left with no logs is an error.
+    A file named explicitly must be a readable, non-empty text file (compressed or not); inside a
+    directory, empty and binary files are skipped with a log message, and a directory left with no
+    logs is an error. `-` is standard input, named `stdin_name` in outputs (its type, auth.log's
+    "auth", picks keyword lists and the source token).
     """
     found: list[LogFile] = []
     for raw in paths:
         path = Path(raw)
+        if path == STDIN:
+            found.append(LogFile(STDIN, stdin_name))
+            continue
         if not path.exists():
             raise InputError(f"{path}: no such file or directory")
         if path.is_dir():
@@ -95,10 +138,10 @@ def _walk(root: Path) -> Iterator[Path]:
 def _usable(path: Path, explicit: bool) -> bool:
     """True when `path` is a non-empty text file; raise for a named file, log and skip otherwise."""
     try:
-        with path.open("rb") as fh:
+        with open_log(path) as fh:
             head = fh.read(SNIFF_BYTES)
-    except OSError as exc:
-        problem = f"cannot read ({exc.strerror})"
+    except InputError as exc:
+        problem = str(exc).removeprefix(f"{path}: ")
     else:
         problem = "empty file" if not head.strip() else binary_reason(head)
     if problem is None:
@@ -134,11 +177,8 @@ def clean_line(raw: bytes) -> str:
 
 def read_lines(path: Path) -> Iterator[tuple[int, str]]:
     """Yield (1-based line number, text) for every non-blank line of `path`."""
-    try:
-        with path.open("rb") as fh:
-            for number, raw in enumerate(fh, start=1):
-                text = clean_line(raw)
-                if text.strip():
-                    yield number, text
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from exc
+    with open_log(path) as fh:
+        for number, raw in enumerate(fh, start=1):
+            text = clean_line(raw)
+            if text.strip():
+                yield number, text
