@@ -119,7 +119,9 @@ def compile_header(header: str, overrides: dict[str, str] | None = None) -> re.P
 
 
 _IP = r"(\d+\.){3}\d+"
-_DOMAIN = r"([\w-]+\.){2,}[\w-]+"
+# (?<!...): a match starts where a run of these characters does (one starting inside the run would fail as the run
+# did), so the mask scans a long run once instead of once per position in it
+_DOMAIN = r"(?<![\w-])([\w-]+\.){2,}[\w-]+"
 
 # The 16 Loghub systems. Header strings, masks, similarity thresholds and depths are Loghub's Drain
 # benchmark settings (logpai/logparser, benchmark/Drain_benchmark.py), except two: drain3 builds its
@@ -182,7 +184,7 @@ LOGHUB_PRESETS: dict[str, HeaderFormat] = {f.name: f for f in [
                  DrainSettings(0.5, 4, (_IP,)),
                  ("Time",), "%a %b %d %H:%M:%S %Y"),
     HeaderFormat("proxifier", r"\[<Time>\] <Program> - <Content>",
-                 DrainSettings(0.6, 3, (r"<\d+\ssec", r"([\w-]+\.)+[\w-]+(:\d+)?", r"\d{2}:\d{2}(:\d{2})*",
+                 DrainSettings(0.6, 3, (r"<\d+\ssec", r"(?<![\w-])([\w-]+\.)+[\w-]+(:\d+)?", r"\d{2}:\d{2}(:\d{2})*",
                                         r"[KGTM]B")),
                  ("Time",), "%m.%d %H:%M:%S",
                  (("Time", r"\d\d\.\d\d [\d:]+"), ("Program", r".*?"))),

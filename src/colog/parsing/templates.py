@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import hashlib
+import re
 
 from drain3.drain import Drain, LogCluster, Node
 from drain3.masking import LogMasker, MaskingInstruction
@@ -17,6 +18,10 @@ from colog.parsing.fields import DrainSettings
 
 PARAM = "<*>"
 STATE_VERSION = 1
+# A whitespace-free run this long is data (a blob, a dump), never a template's word: it becomes a parameter before
+# the masks run, so no mask's backtracking ever meets a long run (several presets' masks are quadratic on one).
+LONG_TOKEN = 256
+_LONG = re.compile(r"(?<!\S)\S{%d,}" % LONG_TOKEN)  # starts only where a token starts: linear
 
 
 def template_key(text: str) -> int:
@@ -40,7 +45,7 @@ class TemplateMiner:
         cluster_id = self._raw.get(message)
         if cluster_id is not None:
             return cluster_id
-        masked = self.masker.mask(message)
+        masked = self._mask(message)
         cluster_id = self._cache.get(masked)
         if cluster_id is None:
             cluster, _ = self.drain.add_log_message(masked)
@@ -55,7 +60,7 @@ class TemplateMiner:
         cluster_id = self._raw.get(message)
         if cluster_id is not None:
             return cluster_id
-        masked = self.masker.mask(message)
+        masked = self._mask(message)
         cluster_id = self._cache.get(masked)
         if cluster_id is not None:
             return cluster_id
@@ -69,7 +74,13 @@ class TemplateMiner:
         cluster_id = self.match(message)
         if cluster_id is not None:
             return self.template(cluster_id), False
-        return " ".join(self.drain.get_content_as_tokens(self.masker.mask(message))), True
+        return " ".join(self.drain.get_content_as_tokens(self._mask(message))), True
+
+    def _mask(self, message: str) -> str:
+        """The message as Drain reads it: long runs made parameters, then the format's masks applied."""
+        if len(message) >= LONG_TOKEN:
+            message = _LONG.sub(PARAM, message)
+        return self.masker.mask(message)
 
     def template(self, cluster_id: int) -> str:
         """The cluster's current template (templates generalise as messages arrive)."""
