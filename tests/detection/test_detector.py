@@ -163,3 +163,36 @@ def test_fast_precisions_agree_with_fp32(casper_run, bundled, precision):
     fast = list(Detector.load(casper_run, precision=precision).detect(lines))
     assert np.allclose([v.probability for v in fp32], [v.probability for v in fast], atol=0.05)
     assert sum(a.label != b.label for a, b in zip(fp32, fast)) <= 3
+
+
+def test_a_verdict_says_where_when_and_what(casper_run, bundled):
+    log = bundled / "casper" / "auth.log"
+    verdicts = list(Detector.load(casper_run).detect(file_lines(log, "auth.log")))
+    first = verdicts[0].to_dict()
+    assert first["host"] == "ubuntu" and first["component"] == "gdm" and first["timestamp"].endswith("-12-28T13:11:46")
+    assert first["message"] == "pam_unix(gdm-autologin:session): session opened for user ubuntu by (uid=0)"
+    assert all(0.0 <= v.oov <= 1.0 for v in verdicts)
+    odd = list(Detector.load(casper_run).detect(["Jan  1 00:00:00 ubuntu su[1]: zyxwv qwrtp failure"],
+                                                file="auth.log"))[0]
+    assert odd.oov == round(2 / 3, 4) and odd.new_template  # zyxwv and qwrtp are no word of the training logs
+
+
+def test_summary_folds_repeats_and_fail_on_anomaly_sets_the_exit_code(casper_run, bundled, tmp_path, capsys):
+    logs = bundled / "casper"
+    md, js = tmp_path / "s.md", tmp_path / "s.json"
+    code = main(["detect", str(casper_run), str(logs), "-o", str(tmp_path / "v.jsonl"), "--summary", str(js),
+                 "--fail-on-anomaly"])
+    rows = [json.loads(line) for line in (tmp_path / "v.jsonl").read_text().splitlines()]
+    summary = json.loads(js.read_text())
+    flagged = [r for r in rows if r["label"]]
+    assert code == (1 if flagged else 0) and summary["flagged"] == len(flagged) > 0 and summary["lines"] == len(rows)
+    assert summary["templates_flagged"] == len({r["template_id"] for r in flagged})
+    top = summary["top_templates"]
+    assert [t["count"] for t in top] == sorted((t["count"] for t in top), reverse=True) and len(top) <= 20
+    assert sum(h["count"] for h in summary["top_hosts"]) == len(flagged)  # one host in these logs
+    assert main(["detect", str(casper_run), str(logs / "auth.log"), "-o", "/dev/null", "--summary", str(md),
+                 "--threshold", "1.0", "--fail-on-anomaly"]) == 0  # nothing reaches P = 1: exit 0
+    assert md.read_text().startswith("# colog detect: 0 of 194 lines flagged")
+    capsys.readouterr()
+    assert main(["detect", str(casper_run), str(logs), "--summary", str(tmp_path / "s.txt")]) == 2
+    assert "name a .md or .json file" in capsys.readouterr().err

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import signal
 import time
@@ -13,6 +14,8 @@ import typer
 from colog.cli import options
 from colog.cli.command import register as add
 from colog.detection.config import DetectConfig, Precision
+from colog.detection.verdict import Verdict
+from colog.detection.summary import Summary
 
 logger = logging.getLogger("colog.detect")
 
@@ -53,29 +56,52 @@ def detect(rundir: Path = options.RUNDIR,
            out: Optional[Path] = VERDICTS_OUT,
            threshold: float = options.THRESHOLD, explain: bool = options.EXPLAIN, max_line_bytes: int = options.MAX_LINE,
            precision: Precision = options.PRECISION,
+           summary: Optional[Path] = typer.Option(None, "--summary", metavar="FILE",
+                                                  help="Also write what was flagged, by template, host and hour, "
+                                                       "repeats folded: FILE.md or FILE.json."),
+           fail_on_anomaly: bool = typer.Option(False, "--fail-on-anomaly",
+                                                help="Exit 1 when a line is flagged (cron, CI); errors exit 2."),
            use_ray: bool = typer.Option(False, "--ray", help="Spread the files over Ray workers; -o names a "
                                                               "directory of JSONL shards, one per file."),
            address: Optional[str] = typer.Option(None, "--address", metavar="ADDRESS",
                                                  help="With --ray: join this cluster (auto, ray://host:10001)."),
            workers: int = typer.Option(2, "--workers", min=1, metavar="N",
                                        help="With --ray: detector actors (one CPU each).")) -> None:
-    """One verdict per input line, in input order: file, line, label, class, probability, template_id."""
+    """One verdict per input line, in input order: where, when, what, and how likely it is anomalous."""
+    from colog.parsing.readers import discover
+
+    config = DetectConfig(explain=explain, threshold=threshold, strict=True, max_line_bytes=max_line_bytes)
+    if summary is not None and summary.suffix.lower() not in (".md", ".json"):
+        raise typer.BadParameter(f"--summary {summary}: name a .md or .json file")
+    files = discover(paths, name)
+    found = Summary()
+    if use_ray:
+        _detect_on_ray(rundir, files, out, address, workers, config, precision, found)
+    else:
+        _detect(rundir, files, out, config, precision, found)
+    if summary is not None:
+        found.write(summary)
+    if fail_on_anomaly and found.flagged:
+        raise typer.Exit(1)
+
+
+def _detect(rundir: Path, files: list, out: Path | None, config: DetectConfig, precision: Precision,
+            found: Summary) -> None:
+    from colog.artifacts import output_kind
     from colog.detection import Detector
     from colog.detection.batch import detect_file, require_some_log
     from colog.detection.output import verdict_writer
-    from colog.parsing.readers import discover
     from colog.progress import progress_bar
-
-    config = DetectConfig(explain=explain, threshold=threshold, strict=True, max_line_bytes=max_line_bytes)
-    files = discover(paths, name)
-    if use_ray:
-        return _detect_on_ray(rundir, files, out, address, workers, config, precision)
-    from colog.artifacts import output_kind
 
     output_kind(out)  # a bad output name fails before any work
     session = Detector.load(rundir, precision=precision).session(config)
     tally = Tally()
     results = []
+
+    def emit(verdicts) -> None:
+        writer.write(verdicts)
+        found.add(verdicts)
+
     with verdict_writer(out) as writer, progress_bar(total=sum(f.size for f in files), unit="B", unit_scale=True,
                                                      desc="detect") as bar:
         for log in files:
@@ -87,20 +113,20 @@ def detect(rundir: Path = options.RUNDIR,
                 left -= step
                 bar.update(step)
 
-            results.append(detect_file(session, log, writer.write, advance))
+            results.append(detect_file(session, log, emit, advance))
             tally.counts.merge(results[-1].counts)
             if results[-1].skipped:
                 logger.warning("skipping %s", results[-1].skipped)  # a README beside the logs
             bar.update(left)  # a skipped file's unread bytes
         require_some_log(results)
         last = session.close()
-        writer.write(last)
+        emit(last)
         tally.counts.add(last)
     typer.echo(tally.line("detect"), err=True)
 
 
 def _detect_on_ray(rundir: Path, files: list, out: Path | None, address: str | None, workers: int,
-                   config: DetectConfig, precision: Precision) -> None:
+                   config: DetectConfig, precision: Precision, found: Summary) -> None:
     from colog.detection import Detector
     from colog.detection.batch import require_some_log
     from colog.errors import CologError
@@ -118,6 +144,9 @@ def _detect_on_ray(rundir: Path, files: list, out: Path | None, address: str | N
         if r.skipped:
             logger.warning("skipping %s", r.skipped)
     require_some_log(results)
+    for shard in sorted(out.glob("part-*.jsonl")):  # the summary reads back what the workers wrote
+        with shard.open(encoding="utf-8") as fh:
+            found.add([Verdict.from_dict(json.loads(line)) for line in fh])
     typer.echo(tally.line(f"detect --ray ({workers} workers, {len(results)} files -> {out}/part-*.jsonl)"), err=True)
 
 

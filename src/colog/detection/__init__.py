@@ -6,4 +6,4 @@ from colog.lazy import exports
 
 __all__ = ["DetectConfig", "Detector", "LogLine", "Precision", "Session", "Verdict"]
 
-__getattr__ = exports(__name__, {"Detector": "detector", "Session": "session", "Verdict": "session"})
+__getattr__ = exports(__name__, {"Detector": "detector", "Session": "session", "Verdict": "verdict"})

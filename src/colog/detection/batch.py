@@ -6,7 +6,8 @@ import time
 from dataclasses import dataclass
 from typing import Callable
 
-from colog.detection.session import Session, Verdict
+from colog.detection.session import Session
+from colog.detection.verdict import Verdict
 from colog.errors import FormatError
 from colog.parsing.readers import LogFile
 

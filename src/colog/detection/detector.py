@@ -15,7 +15,8 @@ import numpy as np
 from colog.detection.config import DetectConfig, Precision
 from colog.detection.lines import LogLine, classify
 from colog.detection.scoring import Scorer, Window
-from colog.detection.session import Session, Template, Verdict
+from colog.detection.session import Session
+from colog.detection.verdict import Interned, Template, Verdict
 from colog.errors import FormatError, choose
 from colog.features import MessageStore, SbertEncoder
 from colog.labeling.datasets import resolve
@@ -77,16 +78,19 @@ class Detector:
                 raise
             return self._own, source
 
-    def intern(self, source: str, message: str) -> tuple[int, Template]:
-        """(message id, template) of a message from a file of type `source`. The training templates stay as
-        trained; a message none fits is a new template of its own (its masked text)."""
+    def intern(self, source: str, message: str) -> Interned:
+        """A message from a file of type `source`: its id, its template and the share of its words the run's
+        vocabulary lacks. The training templates stay as trained; a message none fits is a new template of its
+        own (its masked text)."""
         template = self._templates.get(message)
         if template is None:
             if len(self._templates) >= TEMPLATE_CACHE:
                 self._templates.clear()
             text, new = self.miner.describe(message)
             template = self._templates[message] = Template(template_key(text), text, new)
-        return self.scorer.messages.id(source, message), template
+        messages = self.scorer.messages
+        uid = messages.id(source, message)
+        return Interned(uid, template, messages.oov[uid])
 
     def score(self, windows: list[Window], explain: bool) -> list[tuple[np.ndarray, dict | None]]:
         """(class probabilities, explanation or None) per window."""

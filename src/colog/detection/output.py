@@ -11,13 +11,15 @@ from typing import IO, Iterator
 import pyarrow as pa
 
 from colog.artifacts import check_writable, is_stream, open_output, output_kind
-from colog.detection.session import Verdict
+from colog.detection.verdict import Verdict
 from colog.errors import OutputError
 
+# The first nine columns in their first order (scripts read CSV by position); later columns after them.
 SCHEMA = pa.schema([("file", pa.string()), ("line", pa.int64()), ("label", pa.int8()), ("class", pa.string()),
-                    ("probability", pa.float64()), ("template_id", pa.int64()), ("template", pa.string()),
-                    ("new_template", pa.bool_()), ("matched", pa.bool_()), ("reason", pa.string()),
-                    ("explanation", pa.string())])
+                    ("probability", pa.float64()), ("template_id", pa.int64()), ("matched", pa.bool_()),
+                    ("reason", pa.string()), ("explanation", pa.string()), ("timestamp", pa.string()),
+                    ("host", pa.string()), ("component", pa.string()), ("message", pa.string()),
+                    ("template", pa.string()), ("new_template", pa.bool_()), ("oov", pa.float64())])
 COLUMNS = tuple(SCHEMA.names)
 
 

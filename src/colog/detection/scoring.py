@@ -15,7 +15,7 @@ import torch
 from colog.detection.config import Precision
 from colog.features import MessageStore, ModelInputs, Vocabulary
 from colog.features.inputs import message_tokens
-from colog.features.tokens import TokenTable
+from colog.features.tokens import UNK, TokenTable
 from colog.model import CoLog
 from colog.training import predict
 
@@ -44,6 +44,7 @@ class _Messages:
         self.texts: list[str] = []
         self.tokens: list[list[str]] = []
         self.token_ids: list[np.ndarray] = []
+        self.oov: list[float] = []  # share of the message's words the vocabulary lacks
         self.rows: list[int] = []  # MessageStore row per id, -1 until embedded
 
     def id(self, source: str, message: str) -> int:
@@ -52,9 +53,12 @@ class _Messages:
         if uid is None:
             uid = self._ids[(source, message)] = len(self.texts)
             tokens = message_tokens(source, message, self.max_len)
+            ids = np.asarray(self.vocab.encode(tokens), dtype=np.int32)
+            words = ids[1:] if source else ids  # a source token is no word of the message
             self.texts.append(message)
             self.tokens.append(tokens)
-            self.token_ids.append(np.asarray(self.vocab.encode(tokens), dtype=np.int32))
+            self.token_ids.append(ids)
+            self.oov.append(round(float(np.mean(words == UNK)), 4) if len(words) else 0.0)
             self.rows.append(-1)
         return uid
 

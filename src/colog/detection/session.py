@@ -8,18 +8,21 @@ its file or the input ends). The session keeps the order and the windows; scorin
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
-from typing import Iterator, NamedTuple, Protocol
+from typing import Iterator, Protocol
 
 import numpy as np
 
 from colog.detection.config import DetectConfig
 from colog.detection.lines import LogLine, file_lines
 from colog.detection.scoring import MISSING, Window
+from colog.detection.verdict import Interned, Verdict
 from colog.labeling import WindowSpec
-from colog.parsing.fields import LineFormat
+from colog.parsing.fields import NO_YEAR, Fields, LineFormat
 from colog.parsing.parser import split_uptime
+from colog.parsing.readers import STDIN
+from colog.parsing.years import near
 
 SAMPLE_LINES = 200  # a new file's format is chosen from (at most) this many of its first lines
 
@@ -34,8 +37,8 @@ class Scoring(Protocol):
     def open_file(self, name: str, sample: list[str], strict: bool) -> tuple[LineFormat, str]:
         """The file's format, chosen from its first lines, and its source token ("" for none)."""
 
-    def intern(self, source: str, message: str) -> tuple[int, Template]:
-        """(message id, its template)."""
+    def intern(self, source: str, message: str) -> Interned:
+        """The message's id, template and share of words the run does not know."""
 
     def score(self, windows: list[Window], explain: bool) -> list[tuple[np.ndarray, dict | None]]:
         """(class probabilities, explanation or None) per window."""
@@ -44,48 +47,14 @@ class Scoring(Protocol):
         """Save what scoring learned (new message vectors)."""
 
 
-class Template(NamedTuple):
-    """A line's template: its text, the id that text always has, and whether training never saw it."""
-
-    id: int
-    text: str
-    new: bool
-
-
-@dataclass
-class Verdict:
-    """The decision on one input line. `probability` is P(anomalous) = 1 - P(normal)."""
-
-    file: str
-    line: int
-    label: int  # 1 anomalous, 0 not
-    cls: str  # a class of the run ("normal", "anomaly" / "point", "collective", "both") or "unparsed"
-    probability: float | None
-    template_id: int | None  # the same template text has the same id in every run and command
-    matched: bool | None = None  # the line fitted the log format (else the whole line was the message)
-    reason: str | None = None  # why an unparsed line could not be scored
-    explanation: dict | None = None
-    template: str | None = None  # the template's text
-    new_template: bool | None = None  # no training template fits the line
-
-    def to_dict(self) -> dict:
-        out = {"file": self.file, "line": self.line, "label": self.label, "class": self.cls,
-               "probability": self.probability, "template_id": self.template_id, "template": self.template,
-               "new_template": self.new_template, "matched": self.matched}
-        if self.reason is not None:
-            out["reason"] = self.reason
-        if self.explanation is not None:
-            out["explanation"] = self.explanation
-        return out
-
-
 class _Item:
     """A line on its way to a verdict."""
 
-    __slots__ = ("line", "uid", "template", "matched", "before", "after", "verdict")
+    __slots__ = ("line", "uid", "interned", "fields", "message", "before", "after", "verdict")
 
-    def __init__(self, line: LogLine, uid: int, template: Template | None, matched: bool, before: list):
-        self.line, self.uid, self.template, self.matched = line, uid, template, matched
+    def __init__(self, line: LogLine, interned: Interned | None, fields: Fields | None, message: str, before: list):
+        self.line, self.interned, self.fields, self.message = line, interned, fields, message
+        self.uid = interned.uid if interned is not None else -1
         self.before = before  # [(uid, line number)] of the W previous lines of its file, oldest first
         self.after: list[tuple[int, int]] = []
         self.verdict: Verdict | None = None
@@ -94,9 +63,10 @@ class _Item:
 class _File:
     """Per-file state: its format, its last W lines, and lines still waiting for their context."""
 
-    def __init__(self, fmt: LineFormat, size: int, source: str):
+    def __init__(self, fmt: LineFormat, size: int, source: str, written: datetime):
         self.fmt = fmt
         self.source = source  # the file type when the run reads source tokens, else ""
+        self.written = written  # when the file was last written: a header without a year is read near it
         self.recent: deque[tuple[int, int, str]] = deque(maxlen=size)  # (uid, line number, message)
         self.waiting: deque[_Item] = deque()
 
@@ -112,6 +82,7 @@ class Session:
         self._queue: deque[_Item] = deque()  # every line not yet emitted, in arrival order
         self._ready: list[_Item] = []  # window complete, not scored yet
         self._seeds: dict[str, list] = {}  # file -> [[line, message]] seen before a resume
+        self._written: dict[str, datetime] = {}  # file -> its modification time, for files read whole
 
     def feed(self, lines: list[LogLine]) -> list[Verdict]:
         """Take lines; return the verdicts that are complete, in input order."""
@@ -123,6 +94,8 @@ class Session:
 
     def feed_file(self, path: Path, name: str, chunk: int = 2048) -> Iterator[tuple[list[Verdict], int]]:
         """A whole file through the session: (verdicts, bytes read so far) per chunk, the file's end included."""
+        if path != STDIN:
+            self._written[name] = datetime.fromtimestamp(path.stat().st_mtime)
         batch: list[LogLine] = []
         done = 0
         for line in file_lines(path, name, self.config.max_line_bytes):
@@ -144,9 +117,9 @@ class Session:
 
     def _open(self, sample: list[str], name: str) -> _File:
         fmt, source = self.scoring.open_file(name, sample, self.config.strict)
-        state = self._files[name] = _File(fmt, self.window.size, source)
+        state = self._files[name] = _File(fmt, self.window.size, source, self._written.pop(name, datetime.now()))
         for number, message in self._seeds.pop(name, []):
-            state.recent.append((self.scoring.intern(source, message)[0], int(number), message))
+            state.recent.append((self.scoring.intern(source, message).uid, int(number), message))
         return state
 
     def end_file(self, name: str) -> list[Verdict]:
@@ -169,15 +142,18 @@ class Session:
 
     def _add(self, line: LogLine) -> None:
         if line.problem is not None:
-            item = _Item(line, -1, None, False, [])
+            item = _Item(line, None, None, "", [])
             item.verdict = Verdict(line.file, line.line, 0, "unparsed", None, None, None, line.problem)
             self._queue.append(item)
             return
         state = self._files.get(line.file) or self._open([line.text], line.file)  # ended before: a new file
         fields = state.fmt.match(line.text)
+        if fields is not None and fields.timestamp is not None and fields.timestamp.year == NO_YEAR:
+            fields = fields._replace(timestamp=near(fields.timestamp, state.written))
         message = split_uptime(fields.message if fields is not None else line.text.strip())[1]
-        uid, template = self.scoring.intern(state.source, message)
-        item = _Item(line, uid, template, fields is not None, [(u, n) for u, n, _ in state.recent])
+        interned = self.scoring.intern(state.source, message)
+        uid = interned.uid
+        item = _Item(line, interned, fields, message, [(u, n) for u, n, _ in state.recent])
         for waiting in state.waiting:
             waiting.after.append((uid, line.line))
         while state.waiting and len(state.waiting[0].after) == self.window.size:
@@ -212,7 +188,8 @@ class Session:
         label = int(anomalous >= self.config.threshold)
         classes = self.scoring.classes
         cls = classes[1 + int(np.argmax(probs[1:]))] if label else classes[0]
-        line = item.line
-        template = item.template
-        return Verdict(line.file, line.line, label, cls, round(anomalous, 6), template.id, item.matched, None,
-                       explanation, template.text, template.new)
+        line, template, fields = item.line, item.interned.template, item.fields
+        return Verdict(line.file, line.line, label, cls, round(anomalous, 6), template.id, matched=fields is not None,
+                       explanation=explanation, template=template.text, new_template=template.new,
+                       timestamp=fields and fields.timestamp, host=fields and fields.host,
+                       component=fields and fields.component, message=item.message, oov=item.interned.oov)

@@ -48,3 +48,10 @@ def infer_years(stamps: list[datetime | None], first_year: int | None, modified:
         raise CologError(f"the file's years would run from {base} to {base + offset}, outside {MINYEAR}-{MAXYEAR} "
                          f"(--year pins the first line's year; the file passes into a new year {offset}x)")
     return [ts if off is None else _with_year(ts, base + off) for ts, off in zip(stamps, offsets)]
+
+
+def near(ts: datetime, written: datetime) -> datetime:
+    """A placeholder-year timestamp of a line read live or one at a time: the year that puts it at most a day
+    after `written` (when its file was written, or now)."""
+    stamped = _with_year(ts, written.year)
+    return _with_year(ts, written.year - 1) if stamped > written + timedelta(days=1) else stamped

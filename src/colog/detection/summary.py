@@ -1,0 +1,104 @@
+"""What a detection run found, for a person: flagged lines by template, host and hour, repeats folded.
+
+`colog detect --summary FILE.md|FILE.json`. A template flagged a thousand times is one row with its count,
+first and last line and one example, not a thousand lines.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from colog.artifacts import atomic_path
+from colog.detection.verdict import Verdict
+from colog.errors import OutputError
+
+TOP = 20
+
+
+@dataclass
+class _Template:
+    text: str
+    new: bool
+    count: int = 0
+    first: str = ""  # file:line
+    last: str = ""
+    example: str = ""
+    highest: float = 0.0
+
+
+@dataclass
+class Summary:
+    """Counts as verdicts arrive (`add`), and the report they make (`to_dict`, `to_markdown`)."""
+
+    lines: int = 0
+    flagged: int = 0
+    unparsed: int = 0
+    files: set = field(default_factory=set)
+    templates: dict[int, _Template] = field(default_factory=dict)
+    hosts: Counter = field(default_factory=Counter)
+    hours: Counter = field(default_factory=Counter)
+
+    def add(self, verdicts: list[Verdict]) -> None:
+        for v in verdicts:
+            self.lines += 1
+            self.files.add(v.file)
+            self.unparsed += v.cls == "unparsed"
+            if not v.label:
+                continue
+            self.flagged += 1
+            t = self.templates.get(v.template_id)
+            if t is None:
+                t = self.templates[v.template_id] = _Template(v.template or "", bool(v.new_template),
+                                                              first=f"{v.file}:{v.line}", example=v.message or "")
+            t.count += 1
+            t.last = f"{v.file}:{v.line}"
+            t.highest = max(t.highest, v.probability or 0.0)
+            self.hosts[v.host or "(none)"] += 1
+            self.hours[v.timestamp.strftime("%Y-%m-%d %H:00") if v.timestamp else "(no timestamp)"] += 1
+
+    def to_dict(self) -> dict:
+        ranked = sorted(self.templates.items(), key=lambda kv: -kv[1].count)[:TOP]
+        return {
+            "lines": self.lines, "flagged": self.flagged, "unparsed": self.unparsed, "files": len(self.files),
+            "templates_flagged": len(self.templates),
+            "top_templates": [{"template_id": tid, "template": t.text, "new_template": t.new, "count": t.count,
+                               "first": t.first, "last": t.last, "example": t.example,
+                               "highest_probability": round(t.highest, 6)} for tid, t in ranked],
+            "top_hosts": [{"host": h, "count": n} for h, n in self.hosts.most_common(TOP)],
+            "top_hours": [{"hour": h, "count": n} for h, n in self.hours.most_common(TOP)],
+        }
+
+    def to_markdown(self) -> str:
+        d = self.to_dict()
+        share = d["flagged"] / max(d["lines"], 1)
+        out = [f"# colog detect: {d['flagged']:,} of {d['lines']:,} lines flagged ({share:.2%})", "",
+               f"{d['files']} files; {d['templates_flagged']:,} templates flagged; {d['unparsed']:,} lines unparsed. "
+               f"Each template is one row: repeats are folded into its count.", "",
+               f"## Flagged templates (top {TOP})", "",
+               "| count | template | new | highest P | first | last | example |", "|---|---|---|---|---|---|---|"]
+        for t in d["top_templates"]:
+            out.append(f"| {t['count']:,} | {_cell(t['template'])} | {'yes' if t['new_template'] else 'no'} | "
+                       f"{t['highest_probability']:.3f} | {t['first']} | {t['last']} | {_cell(t['example'])} |")
+        out += ["", f"## Hosts (top {TOP})", "", "| count | host |", "|---|---|"]
+        out += [f"| {h['count']:,} | {_cell(h['host'])} |" for h in d["top_hosts"]]
+        out += ["", f"## Hours (top {TOP})", "", "| count | hour |", "|---|---|"]
+        out += [f"| {h['count']:,} | {h['hour']} |" for h in d["top_hours"]]
+        return "\n".join(out) + "\n"
+
+    def write(self, path: Path) -> None:
+        """Markdown or JSON, by the file's extension; atomically."""
+        suffix = path.suffix.lower()
+        if suffix not in (".md", ".json"):
+            raise OutputError(f"{path}: unknown summary type {suffix or '(no extension)'!r}; use .md or .json")
+        text = json.dumps(self.to_dict(), indent=2) + "\n" if suffix == ".json" else self.to_markdown()
+        with atomic_path(path) as tmp:
+            tmp.write_text(text, encoding="utf-8")
+
+
+def _cell(text: str, limit: int = 160) -> str:
+    """A table cell: pipes escaped, long text cut."""
+    text = text.replace("|", "\\|").replace("\n", " ")
+    return text[:limit] + " …" if len(text) > limit else text
