@@ -112,3 +112,53 @@ def test_a_log_not_there_yet_is_waited_for_with_a_warning(tmp_path, caplog):
     follower.close()
     with pytest.raises(InputError, match="does not exist, so the log cannot appear"):
         Follower(tmp_path / "no-such-dir" / "auth.log")
+
+
+def test_a_quiet_logs_last_line_is_not_held_for_its_context(casper_run, tmp_path):
+    log = tmp_path / "auth.log"
+    log.write_text("".join(AUTH[:5]))  # context:1: line 5 waits for a line 6 that never comes
+    w = Watcher(Detector.load(casper_run), log, from_start=True, flush_after=0.3)
+    w.wait_for(5, timeout=30)
+    append(log, AUTH[5:7])  # later lines get their verdicts as usual, once each
+    w.wait_for(6, timeout=30)
+    assert [v.line for v in w.stop()] == [1, 2, 3, 4, 5, 6, 7]
+
+
+def _lines_in(out: Path) -> list[int]:
+    import json
+
+    if not out.exists():
+        return []
+    rows = []
+    for text in out.read_text().splitlines():
+        try:
+            rows.append(json.loads(text)["line"])
+        except ValueError:
+            pass
+    return rows
+
+
+def _wait_lines(out: Path, n: int, timeout: float = 120.0) -> None:
+    end = time.monotonic() + timeout
+    while len(_lines_in(out)) < n and time.monotonic() < end:
+        time.sleep(0.05)
+
+
+def test_a_hard_kill_and_a_restart_give_every_line_exactly_one_verdict(casper_run, tmp_path):
+    log, state, out = tmp_path / "auth.log", tmp_path / "watch.json", tmp_path / "v.jsonl"
+    log.write_text("".join(AUTH[:40]))
+    env = {**os.environ, "COLOG_CACHE": os.environ["COLOG_CACHE"]}
+    command = [sys.executable, "-m", "colog.cli.main", "watch", str(casper_run), str(log), "--state", str(state),
+               "-o", str(out), "--interval", "0.02", "--flush-after", "0.5"]
+    first = subprocess.Popen([*command, "--from-start"], env=env, stderr=subprocess.DEVNULL)
+    _wait_lines(out, 40)
+    append(log, AUTH[40:60])
+    _wait_lines(out, 60)
+    first.kill()  # SIGKILL: no clean stop, the state may lag the output by up to a second
+    first.wait(30)
+    append(log, AUTH[60:80])
+    second = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL)
+    _wait_lines(out, 80)
+    second.terminate()
+    second.wait(60)
+    assert _lines_in(out) == list(range(1, 81))

@@ -160,27 +160,33 @@ def watch(rundir: Path = options.RUNDIR,
           out: Optional[Path] = options.out("Append verdicts here (.jsonl or .csv; default, or -: standard output)."),
           interval: float = typer.Option(0.01, "--interval", min=0.0, metavar="SECONDS",
                                          help="Seconds between polls of a quiet file."),
+          flush_after: float = typer.Option(2.0, "--flush-after", min=0.0, metavar="SECONDS",
+                                            help="A line waiting for the lines after it (a context window) gets its "
+                                                 "verdict after this long without a new line."),
           threshold: float = options.THRESHOLD, explain: bool = options.EXPLAIN, max_line_bytes: int = options.MAX_LINE,
           precision: Precision = options.PRECISION) -> None:
     """Follow a growing log (rotation- and truncation-safe) or standard input; verdicts as lines arrive."""
     from colog.artifacts import output_kind
     from colog.detection import Detector
     from colog.detection.follow import watch as follow
-    from colog.detection.output import verdict_writer
+    from colog.detection.output import last_line, verdict_writer
 
     config = DetectConfig(explain=explain, threshold=threshold, max_line_bytes=max_line_bytes)
     output_kind(out, ("jsonl", "csv"))
+    target = None if path == "-" else Path(path)
+    # after a hard kill the output may hold lines the saved state does not: they are not emitted again
+    emitted = last_line(out, target.name if target else name) if state is not None else 0
     detector = Detector.load(rundir, precision=precision)
     tally = Tally()
     signal.signal(signal.SIGTERM, _interrupt)
-    target = None if path == "-" else Path(path)
     with verdict_writer(out, append=True) as writer:
         def emit(verdicts) -> None:
             writer.write(verdicts)
             writer.stream.flush()
             tally.counts.add(verdicts)
 
-        follow(detector, target, emit, config, name=name, from_start=from_start, state_path=state, interval=interval)
+        follow(detector, target, emit, config, name=name, from_start=from_start, state_path=state, interval=interval,
+               flush_after=flush_after, emitted_through=emitted)
     typer.echo(tally.line("watch"), err=True)
 
 

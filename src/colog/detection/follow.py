@@ -148,12 +148,14 @@ def _complete_lines(fh, block: int = 1 << 20) -> tuple[int, int]:
 
 def watch(detector, path: Path | None, emit, config: DetectConfig | None = None, *, name: str = "-",
           from_start: bool = False, state_path: Path | None = None, interval: float = 0.01, stop=lambda: False,
-          save_every: float = 1.0) -> int:
+          save_every: float = 1.0, flush_after: float = 2.0, emitted_through: int = 0) -> int:
     """Follow `path` (None: stdin) until `stop()` or end of stdin; `emit(verdicts)` gets each batch.
 
     Returns the number of lines emitted. The state is saved at most every `save_every` seconds
-    and on every exit path, so a restart neither skips nor repeats a line (after a hard kill, at
-    most the last `save_every` seconds repeat).
+    and on every exit path, so a restart neither skips nor repeats a line. After a hard kill the
+    state may lag the output by up to `save_every` seconds: `emitted_through`, the last line of the
+    resumed file the output already holds, keeps those lines from being emitted twice. A line
+    waiting for its context gets its verdict after `flush_after` seconds without a new line.
     """
     config = config or DetectConfig()
     state = WatchState.load(state_path) if state_path else None
@@ -167,11 +169,16 @@ def watch(detector, path: Path | None, emit, config: DetectConfig | None = None,
     if state is not None and path is not None and source.resumed:
         session.resume(source.name, state.recent)
 
+    # lines of the resumed file the output holds past the state (until that file ends)
+    done["skip"] = emitted_through if source.resumed else 0
+
     def out(verdicts) -> None:
         if verdicts:
-            emit(verdicts)
+            new = [v for v in verdicts if v.file != source.name or v.line > done["skip"]]
+            if new:
+                emit(new)
             last = fed[len(verdicts) - 1]
-            done.update(n=done["n"] + len(verdicts), line=last.line, offset=last.end)
+            done.update(n=done["n"] + len(new), line=last.line, offset=last.end)
             del fed[:len(verdicts)]
 
     def save() -> None:
@@ -180,16 +187,20 @@ def watch(detector, path: Path | None, emit, config: DetectConfig | None = None,
         WatchState(str(path.resolve()), *source.identity, done["offset"], done["line"],
                    session.recent(source.name, done["line"])).save(state_path)
 
-    saved = time.monotonic()
+    saved = arrived = time.monotonic()
     try:
         try:
             while not stop():
                 lines, ended = source.poll()
                 fed += lines
                 out(session.feed(lines))
+                if lines:
+                    arrived = time.monotonic()
+                elif fed and time.monotonic() - arrived >= flush_after:  # a quiet log: its last lines wait no more
+                    out(session.flush_waiting())
                 if ended:
                     out(session.end_file(source.name))
-                    done.update(line=0, offset=0)
+                    done.update(line=0, offset=0, skip=0)
                     if path is None:
                         break
                 if time.monotonic() - saved >= save_every:
@@ -208,6 +219,8 @@ def watch(detector, path: Path | None, emit, config: DetectConfig | None = None,
 
 class _Stdin:
     """Standard input as a Follower: whatever bytes are there, and `ended` at end of input."""
+
+    resumed = False  # a pipe has no position to resume
 
     def __init__(self, name: str, max_bytes: int = MAX_LINE_BYTES):
         self.name = name

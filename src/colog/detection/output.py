@@ -81,3 +81,28 @@ def verdict_writer(path: Path | None, append: bool = False) -> Iterator[VerdictW
             yield VerdictWriter(fh, kind, header=fresh)
     except OSError as exc:
         raise OutputError(f"{path}: cannot write ({exc.strerror})") from exc
+
+
+def last_line(path: Path | None, name: str, tail: int = 1 << 20) -> int:
+    """The last line of file `name` whose verdict an appended output already holds (0: none, or no such output):
+    what a watch restarted after a hard kill must not emit again. Reads the output's last `tail` bytes."""
+    if path is None or is_stream(path) or not path.is_file():
+        return 0
+    size = path.stat().st_size
+    with path.open("rb") as fh:
+        fh.seek(max(0, size - tail))
+        lines = fh.read().decode("utf-8", errors="replace").splitlines()
+    if size > tail or output_kind(path) == "csv":
+        lines = lines[1:]  # a line the cut began inside, or the CSV header
+    if output_kind(path) == "csv":
+        with path.open(encoding="utf-8", newline="") as fh:
+            rows = list(csv.DictReader([fh.readline(), *lines]))
+    else:
+        rows = []
+        for line in lines:
+            try:
+                rows.append(json.loads(line))
+            except ValueError:  # a line the kill cut short
+                continue
+    numbers = [int(r["line"]) for r in rows if isinstance(r, dict) and r.get("file") == name and r.get("line")]
+    return numbers[-1] if numbers else 0

@@ -129,13 +129,18 @@ class Session:
             self._ready.extend(state.waiting)
         return self._flush()
 
-    def close(self, save_vectors: bool = True) -> list[Verdict]:
-        """End of input: every remaining line gets its verdict; new vectors are saved to the cache. `recent`
-        still answers, so a watch saves the lines the next run's first windows need."""
+    def flush_waiting(self) -> list[Verdict]:
+        """Lines still waiting for their context (a quiet log's last lines) get their verdicts now, with the
+        rows that have not come masked; later lines do not change them."""
         for state in self._files.values():
             self._ready.extend(state.waiting)
             state.waiting.clear()
-        out = self._flush()
+        return self._flush()
+
+    def close(self, save_vectors: bool = True) -> list[Verdict]:
+        """End of input: every remaining line gets its verdict; new vectors are saved to the cache. `recent`
+        still answers, so a watch saves the lines the next run's first windows need."""
+        out = self.flush_waiting()
         if save_vectors:
             self.scoring.flush()
         return out
