@@ -53,12 +53,61 @@ def test_explain_over_http(client):
     (b"{not json", 422),
     (b'{"lines": "one string"}', 422),
     (b'{"lines": ["x"], "threshold": 2}', 422),
+    (b'{"lines": ["x"], "bogus": 1}', 422),  # an unknown field is a mistake, not ignored
+    (b'{"lines": ["x"], "explain": "yes"}', 422),  # a wrong type is not coerced
+    (b'{"lines": ["x"], "threshold": "0.5"}', 422),
 ])
 def test_invalid_requests_get_4xx_with_a_message(client, body, status):
     response = client.post("/v1/detect", content=body, headers={"content-type": "application/json"})
     assert response.status_code == status and response.json()["detail"]
 
 
-def test_oversize_body_gets_413(client):
+def test_oversize_body_gets_413_declared_or_chunked(client):
     response = client.post("/v1/detect", json={"lines": ["x" * 1000] * 100})
     assert response.status_code == 413 and "larger than" in response.json()["detail"]
+
+    def chunks():  # no content-length: the body streams in pieces
+        for _ in range(100):
+            yield b'{"lines": ["' + b"x" * 1000 + b'"]}'
+
+    response = client.post("/v1/detect", content=chunks(), headers={"content-type": "application/json"})
+    assert response.status_code == 413
+
+
+def test_docs_are_served_without_a_cdn(client):
+    page = client.get("/docs").text
+    assert "swagger-ui" in page and "cdn.jsdelivr.net" not in page and "unpkg.com" not in page
+    asset = [part.split('"')[0] for part in page.split('src="')[1:]][0]
+    assert client.get(asset).status_code == 200
+
+
+def test_responses_are_typed_in_the_schema(client):
+    schema = client.get("/openapi.json").json()
+    detect = schema["paths"]["/v1/detect"]["post"]["responses"]["200"]["content"]["application/json"]["schema"]
+    assert detect["$ref"].endswith("/DetectResponse")
+    verdict = schema["components"]["schemas"]["VerdictModel"]["properties"]
+    assert {"class", "probability", "template_id", "new_template", "oov", "timestamp"} <= set(verdict)
+
+
+def test_metrics_count_lines_and_requests(client):
+    before = client.get("/metrics").text
+    client.post("/v1/detect", json={"lines": AUTH[:7], "file": "auth.log"})
+    after = client.get("/metrics").text
+
+    def value(text, name):
+        return float(next(line.split()[-1] for line in text.splitlines() if line.startswith(name + " ")))
+
+    assert value(after, "colog_lines_scored_total") - value(before, "colog_lines_scored_total") == 7
+    assert value(after, "colog_request_seconds_count") == value(before, "colog_request_seconds_count") + 1
+
+
+def test_a_port_in_use_is_one_line(casper_run, capsys):
+    import socket
+
+    from colog.cli.main import main
+
+    with socket.create_server(("127.0.0.1", 0)) as busy:
+        port = busy.getsockname()[1]
+        code = main(["serve", str(casper_run), "--port", str(port)])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith(f"colog: error: cannot listen on 127.0.0.1:{port}") and "serving" not in err

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import signal
+import socket
 import time
 from pathlib import Path
 from typing import Optional
@@ -201,7 +202,7 @@ def serve(rundir: Path = options.RUNDIR,
           max_body_bytes: int = typer.Option(8 << 20, "--max-body-bytes", min=1, metavar="BYTES",
                                              help="Larger requests get HTTP 413."),
           precision: Precision = options.PRECISION) -> None:
-    """HTTP service: POST /v1/detect, GET /healthz, GET /v1/model; OpenAPI docs at /docs."""
+    """HTTP service: POST /v1/detect, GET /healthz, GET /v1/model, GET /metrics (Prometheus); docs at /docs."""
     from colog.detection import Detector
     from colog.detection.service import create_app
     from colog.errors import CologError
@@ -212,5 +213,10 @@ def serve(rundir: Path = options.RUNDIR,
         import uvicorn
     except ImportError as exc:
         raise CologError("colog serve needs the [serve] extra: pip install 'colog[serve]'") from exc
-    typer.echo(f"serving {rundir} on http://{host}:{port} (docs: /docs)", err=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    try:  # bound here, so a port in use is one line, before "serving" is said
+        family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+        sock = socket.create_server((host, port), family=family)
+    except OSError as exc:
+        raise CologError(f"cannot listen on {host}:{port} ({exc.strerror or exc})") from exc
+    typer.echo(f"serving {rundir} on http://{host}:{port} (docs: /docs, metrics: /metrics)", err=True)
+    uvicorn.Server(uvicorn.Config(app, log_level="warning")).run(sockets=[sock])
