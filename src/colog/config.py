@@ -44,6 +44,8 @@ class ExperimentConfig:
     # Windows (their labels and their vectors) take no neighbour from another split; always so under the
     # chronological protocol, an option under the paper's, whose windows span splits, to measure that leak.
     isolate_splits: bool = False
+    corrections: str | None = None  # a CSV of file,line,label or message,label over the rule's labels
+    init: str | None = None  # a run directory or bundled model to fine-tune from (its vocabulary and weights)
     split: SplitConfig = field(default_factory=SplitConfig)
     model: CoLogConfig = field(default_factory=CoLogConfig)
     train: TrainConfig = field(default_factory=TrainConfig)
@@ -82,6 +84,8 @@ class ExperimentConfig:
             flags.append("--current-line" if self.include_current else "--no-current-line")
         if self.isolate_splits and self.split.protocol != Protocol.chronological:
             flags.append("--isolate-splits")
+        if self.init is not None:
+            flags.append(f"--init {self.init}")
         if self.model.window_positions:
             flags.append("--window-positions")
         if self.model.bit_heads:

@@ -21,7 +21,7 @@ import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file
 
-from colog.artifacts import read_json, write_json, write_parquet, write_safetensors
+from colog.artifacts import read_json, staged_dir, write_json, write_parquet, write_safetensors
 from colog.config import ExperimentConfig
 from colog.errors import CologError
 from colog.features.tokens import Vocabulary
@@ -29,6 +29,9 @@ from colog.model import CoLog, CoLogConfig
 from colog.parsing.templates import TemplateMiner
 
 MODEL_FILES = ("config.json", "model.json", "model.safetensors", "vocab.json", "templates.json", "metrics.json")
+PACKED_FILES = (*MODEL_FILES, "seen.json")  # what detection reads: a packed model, such as a bundled one, holds these
+BUNDLED = Path(__file__).parent / "models"  # the models shipped inside colog, one directory each
+DEFAULT_MODEL = "linux-syslog"
 
 
 class RunError(CologError):
@@ -75,11 +78,48 @@ class SavedRun:
             raise RunError(f"{self.path / 'seen.json'}: malformed training keys ({exc})") from exc
 
 
+def bundled_models() -> dict[str, Path]:
+    """The models shipped inside colog, by name."""
+    if not BUNDLED.is_dir():
+        return {}
+    return {p.name: p for p in sorted(BUNDLED.iterdir()) if (p / "config.json").is_file()}
+
+
+def is_model(arg: str | Path) -> bool:
+    """A run directory (or packed model: one with a config.json), or a bundled model's name: what detection loads
+    (a broken one is then refused naming what it lacks)."""
+    return (Path(arg) / "config.json").is_file() or str(arg) in bundled_models()
+
+
+def model_path(arg: str | Path) -> Path:
+    """A run directory as given, or the directory of the bundled model named `arg`."""
+    models = bundled_models()
+    if str(arg) in models and not Path(arg).is_dir():
+        return models[str(arg)]
+    return Path(arg)
+
+
+def pack_run(rundir: Path, out: Path, overwrite: bool = False) -> None:
+    """Copy what detection reads of a run (PACKED_FILES) into `out`, which appears whole or not at all: a model to
+    ship, without the training split, plots and reports."""
+    import shutil
+
+    run = load_run(rundir)  # a broken run is refused before anything is written
+    missing = [f for f in PACKED_FILES if not (run.path / f).is_file()]
+    if missing:
+        raise RunError(f"{rundir}: cannot pack (missing: {', '.join(missing)})")
+    with staged_dir(out, overwrite) as tmp:
+        for name in PACKED_FILES:
+            shutil.copyfile(run.path / name, tmp / name)
+
+
 def load_run(path: str | Path) -> SavedRun:
-    """Load a run directory made by `colog train`; anything missing or foreign is one RunError naming it."""
-    path = Path(path)
+    """Load a run directory made by `colog train`, a packed one, or a bundled model by name; anything missing or
+    foreign is one RunError naming it."""
+    path = model_path(path)
     if not path.is_dir():
-        raise RunError(f"{path}: no such run directory")
+        names = ", ".join(bundled_models()) or "none in this installation"
+        raise RunError(f"{path}: no such run directory (bundled models: {names})")
     missing = [f for f in MODEL_FILES if not (path / f).is_file()]
     if missing:
         raise RunError(f"{path}: not a complete colog run directory (missing: {', '.join(missing)})")

@@ -23,7 +23,7 @@ def options(command):
     return [p for p in COMMANDS[command].params if p.param_type_name == "option" and p.name != "help"]
 
 
-@pytest.mark.parametrize("command", sorted(set(COMMANDS) - {"datasets", "evaluate", "serve"}))
+@pytest.mark.parametrize("command", sorted(set(COMMANDS) - {"datasets", "evaluate", "serve", "models"}))
 def test_every_output_is_dash_o_or_dash_dash_out_and_optional(command):
     out = [p for p in options(command) if p.name == "out"]
     assert len(out) == 1 and set(out[0].opts) == {"-o", "--out"} and not out[0].required

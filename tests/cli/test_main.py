@@ -4,7 +4,7 @@ from colog.cli.main import main
 
 
 @pytest.mark.parametrize("argv, reason", [
-    (["detect", "x", "--model", "y"], "No such option: --model"),
+    (["detect", "x", "--modle", "y"], "No such option: --modle"),
     (["train"], "Missing argument 'PATH'"),
     (["train", "x", "--epochs", "abc"], "Invalid value for '--epochs'"),
     (["serve", "x", "--port", "99999"], "Invalid value for '--port'"),

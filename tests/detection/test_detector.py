@@ -90,12 +90,17 @@ def test_python_api_takes_plain_strings(casper_run, bundled):
     assert {v.cls for v in verdicts} <= {"normal", "anomaly"}
 
 
-def test_explanations_name_neighbours_and_words(casper_run, bundled):
+def test_explanations_give_each_word_and_window_line_a_signed_change(casper_run, bundled):
     lines = all_lines(bundled / "casper")[:10]
-    verdicts = list(Detector.load(casper_run).detect(lines, DetectConfig(explain=True)))
-    middle = verdicts[5].explanation
-    assert {n["offset"] for n in middle["lines"]} <= {-1, 1} and middle["lines"]
-    assert middle["words"] and all(w["weight"] >= 0 for w in middle["words"])
+    verdicts = list(Detector.load(casper_run).detect(lines, DetectConfig(explain=True, threshold=1e-6)))
+    middle = verdicts[5]
+    e = middle.explanation
+    assert e["probability"] == middle.probability and e["words"] and e["lines"]
+    changes = [w["change"] for w in e["words"]]
+    assert changes == sorted(changes) and all(-1.0 <= c <= 1.0 for c in changes)  # the most lowering first
+    assert {n["offset"] for n in e["lines"]} <= {-1, 1}  # the line itself is no window line
+    quiet = list(Detector.load(casper_run).detect(lines, DetectConfig(explain=True, threshold=1.0)))
+    assert all(v.explanation is None for v in quiet)  # only flagged lines are explained
 
 
 def test_detect_command_writes_jsonl_and_csv(casper_run, bundled, tmp_path, capsys):
@@ -196,3 +201,55 @@ def test_summary_folds_repeats_and_fail_on_anomaly_sets_the_exit_code(casper_run
     capsys.readouterr()
     assert main(["detect", str(casper_run), str(logs), "--summary", str(tmp_path / "s.txt")]) == 2
     assert "name a .md or .json file" in capsys.readouterr().err
+
+
+def test_a_file_unlike_the_training_logs_is_said_to_be_so_once(casper_run, bundled, shared, tmp_path, capsys):
+    ssh = shared / "loghub-2k" / "OpenSSH" / "OpenSSH_2k.log"
+    summary = tmp_path / "s.json"
+    assert main(["detect", str(casper_run), str(ssh), "-o", "/dev/null", "--summary", str(summary)]) == 0
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "unlike the model's training logs" in line]
+    assert len(warnings) == 1 and "words are unknown" in warnings[0] and "'openssh'" in warnings[0]
+    signals = json.loads(summary.read_text())["files_unlike_training"]["OpenSSH_2k.log"]
+    assert signals["oov_share"] > 0.3 and signals["file_type_known"] is False
+    # the run's own kind of logs: no warning
+    assert main(["detect", str(casper_run), str(bundled / "casper" / "auth.log"), "-o", "/dev/null"]) == 0
+    assert "unlike the model's training logs" not in capsys.readouterr().err
+
+
+def test_the_service_says_what_the_model_knows(casper_run):
+    from colog.detection.service import create_app
+    from fastapi.testclient import TestClient
+
+    with TestClient(create_app(Detector.load(casper_run))) as client:
+        knows = client.get("/v1/model").json()["knows"]
+        body = client.post("/v1/detect", json={"lines": ["Jan  1 00:00:00 h sshd[1]: zzqx wqvv"], "file": "x.log"})
+    assert "auth" in knows["file_types"] and knows["thresholds"]["oov_share"] == 0.3
+    assert body.json()["familiarity"]["x.log"] == {"lines": 1, "oov_share": 1.0, "new_template_share": 1.0,
+                                                   "file_type_known": False}
+
+
+def test_without_a_run_directory_the_bundled_model_detects_and_says_so(bundled, tmp_path, capsys):
+    out = tmp_path / "v.jsonl"
+    assert main(["detect", str(bundled / "casper" / "auth.log"), "-o", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "using the bundled model linux-syslog" in err and "unlike the model's training logs" not in err
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(rows) == 194 and all(r["probability"] is not None for r in rows)
+    assert main(["models", "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert listed[0]["name"] == "linux-syslog" and listed[0]["megabytes"] <= 15 and "auth" in listed[0]["file_types"]
+
+
+def test_an_explanation_names_the_labelling_keyword_first():
+    """A line the keyword rule labels by one word: removing that word lowers P(anomalous) the most."""
+    from colog.labeling import parse_rule
+
+    detector = Detector.load("linux-syslog")
+    line = "Dec 29 05:24:21 ubuntu su[8595]: FAILED su for root by ubuntu"
+    rule = parse_rule("keywords-substring:@colog-reference")
+    import pyarrow as pa
+
+    assert rule.apply(pa.table({"file": ["auth.log"], "message": ["FAILED su for root by ubuntu"]}))[0] == 1
+    verdict = list(detector.detect([line], DetectConfig(explain=True), file="auth.log"))[0]
+    assert verdict.label == 1 and verdict.explanation["words"][0]["word"] == "failed"
+    assert verdict.explanation["words"][0]["change"] < 0  # removing it lowers P(anomalous)

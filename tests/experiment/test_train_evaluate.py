@@ -215,3 +215,42 @@ def test_evaluate_on_needs_on_for_more_paths(casper_run, capsys):
     from colog.cli.main import main
 
     assert main(["evaluate", str(casper_run), "logs/"]) == 2 and "--on PATH" in capsys.readouterr().err
+
+
+def test_a_corrected_false_positive_is_no_longer_flagged_after_fine_tuning(bundled, tmp_path, capsys):
+    """The user's path: the bundled model flags lines the user says are normal; a fine-tune from it on their logs
+    with the corrections stops flagging them and leaves (almost) every other verdict as it was."""
+    import pyarrow.parquet as pq
+
+    from colog.features.tokens import sequence_key, tokenize
+
+    logs = bundled / "casper"
+    lines = [line for path in sorted(logs.iterdir()) if path.name != "SOURCE" for line in file_lines(path, path.name)]
+    before = list(Detector.load("linux-syslog").detect(lines))
+    families = {}  # flagged lines by what the model reads of them
+    for v in before:
+        if v.label:
+            families.setdefault(sequence_key(tokenize(v.message)), []).append(v)
+    key = max(families, key=lambda k: (3 <= len(families[k]) < 20, families[k][0].probability))  # a rarer one
+
+    def same(message):
+        return sequence_key(tokenize(message)) == key
+
+    fixes = tmp_path / "fixes.csv"
+    with fixes.open("w", newline="") as fh:
+        csv.writer(fh).writerows([["message", "label"]] + [[m, "normal"] for m in {v.message for v in families[key]}])
+    out = tmp_path / "tuned"
+    code = main(["train", str(logs), "--dataset", "casper", "--year", "2008", "--corrections", str(fixes),
+                 "--init", "linux-syslog", "--epochs", "4", "--lr", "3e-4", "-o", str(out)])
+    assert code == 0, capsys.readouterr().err
+    config = json.loads((out / "config.json").read_text())
+    assert config["init"] == "linux-syslog" and config["corrections"] == str(fixes.resolve())
+    split = pq.read_table(out / "split.parquet").to_pylist()
+    trained = {(r["file"], r["line"]) for r in split if r["split"] == "train"}
+    after = list(Detector.load(out).detect(lines))
+    corrected = [a for a in after if same(a.message)]
+    assert any((a.file, a.line) in trained for a in corrected)
+    assert not any(a.label for a in corrected if (a.file, a.line) in trained)  # the correction took
+    assert sum(a.label for a in corrected) < len(families[key])
+    others = [(b.label, a.label) for b, a in zip(before, after) if not same(b.message)]
+    assert sum(x == y for x, y in others) >= 0.99 * len(others)  # the rest stays as it was

@@ -103,3 +103,26 @@ def test_labels_reproduce_the_manifest_counts(shared, folder, dataset, rule, ano
 def test_nssal_reproduces_the_paper(shared):
     _, summary, _ = load_labeled([shared / "dfrws-2009-nssal"], "nssal")
     assert summary["labels"]["anomaly"] == 15_732
+
+
+def test_corrections_relabel_a_message_whatever_its_numbers_and_a_line_by_file_and_number(tmp_path):
+    from colog.labeling.rules import Corrected
+
+    table = _table(message=["tty3 main process (6873) killed", "tty5 main process (12) killed", "disk full"],
+                   alert=["X", "X", "-"])
+    by_message = tmp_path / "m.csv"
+    by_message.write_text("message,label\ntty1 main process (1) killed,normal\n")
+    rule = Corrected(parse_rule("column"), by_message)
+    assert rule.apply(table).tolist() == [0, 0, 0] and rule.named(table).tolist() == [True, True, False]
+    assert rule.source == "column:alert+corrections:m.csv"
+    by_line = tmp_path / "l.csv"
+    by_line.write_text("file,line,label\n/var/log/a.log,3,anomaly\n")
+    assert Corrected(parse_rule("column"), by_line).apply(table).tolist() == [1, 1, 1]
+    none = tmp_path / "none.csv"
+    none.write_text("message,label\nnever said,normal\n")
+    with pytest.raises(InputError, match="none of its corrections"):
+        Corrected(parse_rule("column"), none).apply(table)
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text("text,label\nx,1\n")
+    with pytest.raises(InputError, match="file,line,label or message,label"):
+        Corrected(parse_rule("column"), wrong).apply(table)

@@ -67,7 +67,7 @@ def _detect_examples(run: Path, log: Path) -> None:
     verdicts = list(Detector.load(run).detect(lines, DetectConfig(explain=True)))
     flagged = [v for v in verdicts if v.label]
     typer.echo(f"\n== detect on {log.name}: {len(verdicts)} lines, {len(flagged)} flagged "
-               "(p = P(anomalous); words = what the window attended to most)")
+               "(p = P(anomalous); words = those whose removal lowers p most)")
     for v in flagged[:6]:
         words = ", ".join(w["word"] for w in v.explanation["words"][:3]) if v.explanation.get("words") else "-"
         typer.echo(f"  {v.file}:{v.line:<5} p={v.probability:.3f}  [{words}]  {lines[v.line - 1].text[:80]}")

@@ -15,6 +15,7 @@ import typer
 from colog.cli import options
 from colog.cli.command import register as add
 from colog.detection.config import DetectConfig, Precision
+from colog.detection.familiarity import Familiarity
 from colog.detection.verdict import Verdict
 from colog.detection.summary import Summary
 
@@ -50,9 +51,11 @@ class Tally:
                 f"{seconds:.1f} s, {c.lines / max(seconds, 1e-9):,.0f} lines/s")
 
 
-def detect(rundir: Path = options.RUNDIR,
-           paths: list[Path] = typer.Argument(..., metavar="PATH", help="Log files or directories (.gz, .bz2, .xz "
-                                                                        "read as they are), or - for standard input."),
+def detect(given: list[Path] = typer.Argument(..., metavar="[RUNDIR] PATH",
+                                             help="A run directory (or a bundled model's name; without one, the "
+                                                  "bundled general model), then log files or directories (.gz, .bz2, "
+                                                  ".xz read as they are), or - for standard input."),
+           model: Optional[str] = options.MODEL,
            name: str = options.STDIN_NAME,
            out: Optional[Path] = VERDICTS_OUT,
            threshold: float = options.THRESHOLD, explain: bool = options.EXPLAIN, max_line_bytes: int = options.MAX_LINE,
@@ -74,6 +77,9 @@ def detect(rundir: Path = options.RUNDIR,
     config = DetectConfig(explain=explain, threshold=threshold, strict=True, max_line_bytes=max_line_bytes)
     if summary is not None and summary.suffix.lower() not in (".md", ".json"):
         raise typer.BadParameter(f"--summary {summary}: name a .md or .json file")
+    rundir, paths = _model_and_inputs(given, model, 1)
+    if not paths:
+        raise typer.BadParameter("name the logs to detect on after the run directory (or - for standard input)")
     files = discover(paths, name)
     found = Summary()
     if use_ray:
@@ -95,13 +101,17 @@ def _detect(rundir: Path, files: list, out: Path | None, config: DetectConfig, p
     from colog.progress import progress_bar
 
     output_kind(out)  # a bad output name fails before any work
-    session = Detector.load(rundir, precision=precision).session(config)
+    detector = Detector.load(rundir, precision=precision)
+    session = detector.session(config)
+    familiarity = Familiarity(detector.known_types())
     tally = Tally()
     results = []
 
     def emit(verdicts) -> None:
         writer.write(verdicts)
         found.add(verdicts)
+        for warning in familiarity.add(verdicts):
+            logger.warning(warning)
 
     with verdict_writer(out) as writer, progress_bar(total=sum(f.size for f in files), unit="B", unit_scale=True,
                                                      desc="detect") as bar:
@@ -123,6 +133,9 @@ def _detect(rundir: Path, files: list, out: Path | None, config: DetectConfig, p
         last = session.close()
         emit(last)
         tally.counts.add(last)
+    for warning in familiarity.finish():
+        logger.warning(warning)
+    found.signals = familiarity.to_dict()
     typer.echo(tally.line("detect"), err=True)
 
 
@@ -136,7 +149,7 @@ def _detect_on_ray(rundir: Path, files: list, out: Path | None, address: str | N
 
     if out is None:
         raise CologError("--ray writes one JSONL shard per file: pass -o DIRECTORY")
-    Detector.load(rundir)  # a broken run directory fails here, not inside every worker
+    familiarity = Familiarity(Detector.load(rundir).known_types())  # a broken run fails here, not in every worker
     tally = Tally()
     with ray_session(address):
         results = detect_on_ray(rundir, files, out, workers, config, precision)
@@ -147,12 +160,20 @@ def _detect_on_ray(rundir: Path, files: list, out: Path | None, address: str | N
     require_some_log(results)
     for shard in sorted(out.glob("part-*.jsonl")):  # the summary reads back what the workers wrote
         with shard.open(encoding="utf-8") as fh:
-            found.add([Verdict.from_dict(json.loads(line)) for line in fh])
+            verdicts = [Verdict.from_dict(json.loads(line)) for line in fh]
+        found.add(verdicts)
+        familiarity.add(verdicts)
+    for warning in familiarity.finish():
+        logger.warning(warning)
+    found.signals = familiarity.to_dict()
     typer.echo(tally.line(f"detect --ray ({workers} workers, {len(results)} files -> {out}/part-*.jsonl)"), err=True)
 
 
-def watch(rundir: Path = options.RUNDIR,
-          path: str = typer.Argument("-", metavar="PATH", help="The log file to follow, or - for standard input."),
+def watch(given: Optional[list[str]] = typer.Argument(None, metavar="[RUNDIR] [PATH]", show_default=False,
+                                                      help="A run directory (or a bundled model's name; without "
+                                                           "one, the bundled general model), then the log file to "
+                                                           "follow (default: - for standard input)."),
+          model: Optional[str] = options.MODEL,
           from_start: bool = typer.Option(False, "--from-start", help="Read the file from its first line."),
           state: Optional[Path] = typer.Option(None, "--state", metavar="FILE",
                                                help="JSON file to resume from and save to (file position, "
@@ -174,6 +195,10 @@ def watch(rundir: Path = options.RUNDIR,
 
     config = DetectConfig(explain=explain, threshold=threshold, max_line_bytes=max_line_bytes)
     output_kind(out, ("jsonl", "csv"))
+    rundir, rest = _model_and_inputs(given or [], model, 0)
+    if len(rest) > 1:
+        raise typer.BadParameter(f"watch follows one log; got {', '.join(map(str, rest))}")
+    path = str(rest[0]) if rest else "-"
     target = None if path == "-" else Path(path)
     # after a hard kill the output may hold lines the saved state does not: they are not emitted again
     emitted = last_line(out, target.name if target else name) if state is not None else 0
@@ -181,10 +206,14 @@ def watch(rundir: Path = options.RUNDIR,
     tally = Tally()
     signal.signal(signal.SIGTERM, _interrupt)
     with verdict_writer(out, append=True) as writer:
+        familiarity = Familiarity(detector.known_types())
+
         def emit(verdicts) -> None:
             writer.write(verdicts)
             writer.stream.flush()
             tally.counts.add(verdicts)
+            for warning in familiarity.add(verdicts):
+                logger.warning(warning)
 
         follow(detector, target, emit, config, name=name, from_start=from_start, state_path=state, interval=interval,
                flush_after=flush_after, emitted_through=emitted)
@@ -195,7 +224,27 @@ def _interrupt(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
-def serve(rundir: Path = options.RUNDIR,
+def _model_and_inputs(given: list, model: str | None, least: int) -> tuple[Path, list]:
+    """The model that detects and the inputs left: --model; else a run directory (or bundled model name) given
+    first, when `least` inputs follow it; else the bundled general model, said in one line."""
+    from colog.rundir import DEFAULT_MODEL, bundled_models, is_model, model_path
+
+    if model is not None:
+        return model_path(model), list(given)
+    if given and is_model(given[0]) and len(given) > least:
+        return model_path(given[0]), list(given[1:])
+    if given and is_model(given[0]):
+        raise typer.BadParameter(f"{given[0]} is a model: name the logs after it")
+    if DEFAULT_MODEL not in bundled_models():
+        raise typer.BadParameter("no run directory given, and this installation bundles no model")
+    typer.echo(f"colog: using the bundled model {DEFAULT_MODEL} (system logs: syslog, auth, kern, daemon, messages, "
+               "dmesg ...; `colog models` says what it knows)", err=True)
+    return bundled_models()[DEFAULT_MODEL], list(given)
+
+
+def serve(given: Optional[str] = typer.Argument(None, metavar="[RUNDIR]", show_default=False,
+                                                help="A run directory, or a bundled model's name (default: the "
+                                                     "bundled general model)."),
           host: str = typer.Option("127.0.0.1", "--host", metavar="ADDRESS",
                                    help="Address to bind (0.0.0.0 exposes the service)."),
           port: int = typer.Option(8000, "--port", min=0, max=65535, metavar="PORT", help="Port to listen on."),
@@ -207,6 +256,7 @@ def serve(rundir: Path = options.RUNDIR,
     from colog.detection.service import create_app
     from colog.errors import CologError
 
+    rundir = _model_and_inputs([given] if given else [], None, 0)[0]
     detector = Detector.load(rundir, precision=precision)
     app = create_app(detector, max_body_bytes)
     try:

@@ -9,7 +9,7 @@ import sys
 
 import typer
 
-from colog.cli import benchmark, data, demo, detect, study, train, tune
+from colog.cli import benchmark, data, demo, detect, models, study, train, tune
 from colog.cli.command import set_verbose, show_version
 from colog.errors import CologError
 
@@ -38,6 +38,7 @@ data.register(app)
 demo.register(app)
 train.register(app)
 detect.register(app)
+models.register(app)
 benchmark.register(app)
 study.register(app)
 tune.register(app)

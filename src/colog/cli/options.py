@@ -63,7 +63,8 @@ STDIN_NAME = typer.Option("-", "--name", metavar="NAME",
 THRESHOLD = typer.Option(default(DetectConfig, "threshold"), "--threshold", metavar="P",
                          help="Flag a line when P(anomalous) is at least this.")
 EXPLAIN = typer.Option(default(DetectConfig, "explain"), "--explain",
-                       help="Add the neighbouring lines and words the model attended to most.")
+                       help="Explain each flagged line: the words whose removal, and the window lines whose "
+                            "masking, lower P(anomalous) most, each with its signed change.")
 MAX_LINE = typer.Option(default(DetectConfig, "max_line_bytes"), "--max-line-bytes", min=1, metavar="BYTES",
                         help="Longer lines get class 'unparsed'.")
 PRECISION = typer.Option(Precision.fp32, "--precision", metavar=choices(Precision),
@@ -71,6 +72,9 @@ PRECISION = typer.Option(Precision.fp32, "--precision", metavar=choices(Precisio
                               "(faster on CPUs; probabilities within ~0.01); bf16: autocast (pays only on CPUs with "
                               "fast bf16 matrix products).")
 RUNDIR = typer.Argument(..., metavar="RUNDIR", help="A run directory written by `colog train` (or `colog demo`).")
+MODEL = typer.Option(None, "--model", "-m", metavar="RUNDIR|NAME",
+                     help="The model that detects: a run directory or a bundled model's name (colog models); the "
+                          "arguments are then all logs.")
 
 
 class Shared(NamedTuple):
@@ -103,6 +107,13 @@ SHARED: dict[str, Shared] = {
                                                 help="Paper protocol: windows take no neighbour from another split "
                                                      "(their labels and vectors), to measure how much the paper's "
                                                      "windows leak; the chronological protocol always isolates.")),
+    "corrections": Shared(Optional[Path], typer.Option(None, "--corrections", metavar="FILE.csv",
+                                                       help="Your corrections of the rule's labels: a CSV of "
+                                                            "file,line,label or message,label.")),
+    "init": Shared(Optional[str], typer.Option(None, "--init", metavar="RUNDIR|NAME",
+                                               help="Fine-tune from this run or bundled model (its vocabulary, "
+                                                    "sizes and weights) instead of starting afresh; give a few "
+                                                    "--epochs.")),
     "no_source_token": Shared(bool, typer.Option(not default(ExperimentConfig, "source_token"), "--no-source-token",
                                                  help="Do not lead the tokens with the file type (the paper's "
                                                       "input).")),
@@ -149,6 +160,7 @@ DATA = ("paths", "dataset", "rule", "fmt", "year")
 RUN = ("task", "protocol", "window", "current_line", "isolate_splits", "balance", "no_source_token")
 OURS = ("window_positions", "bit_heads")  # CoLog's options beyond the paper's network; SIZES: the network's
 ABLATIONS = ("no_semantic", "no_sequence", "no_impressed", "no_mal", "no_balancing_layer")
+RETRAIN = ("corrections", "init")
 SCHEDULE = ("epochs", "batch_size", "lr", "min_epoch_steps")
 
 
@@ -168,7 +180,8 @@ def experiment_config(values: dict[str, Any]) -> ExperimentConfig:
                             format=v["fmt"], rule=v["rule"], year=v["year"], task=v["task"], window=v["window"],
                             include_current=v["current_line"], isolate_splits=v["isolate_splits"],
                             balance=v["balance"], source_token=not v["no_source_token"], split=split, model=model,
-                            train=train)
+                            train=train, corrections=str(Path(v["corrections"]).resolve()) if v["corrections"] else None,
+                            init=v["init"])
 
 
 def experiment(*groups: tuple[str, ...], defaults: dict[str, Any] | None = None,

@@ -16,14 +16,16 @@ from colog.config import ExperimentConfig
 def register(app: typer.Typer) -> None:
     add(app, "train", train, ["colog train ../shared/data/casper-rw --dataset casper -o runs/casper",
                               "colog train logs/ --dataset zookeeper --protocol chronological --hidden 128 --ffn 512 "
-                              "-o runs/zk"])
+                              "-o runs/zk",
+                              "colog train /var/log --dataset syslog --corrections fixes.csv --init linux-syslog "
+                              "--epochs 3 -o runs/mine"])
     add(app, "evaluate", evaluate, ["colog evaluate runs/casper",
                                     "colog evaluate runs/casper --on ../shared/data/honeynet-challenge7 --dataset honey7 "
                                     "-o runs/casper-on-honey7"])
 
 
 @options.experiment(options.DATA, options.RUN, ("seed",), options.OURS, options.SIZES, options.ABLATIONS,
-                    options.SCHEDULE)
+                    options.SCHEDULE, options.RETRAIN)
 def train(config: ExperimentConfig,
           out: Path = options.out("Run directory to create.", Path("runs/latest")),
           overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing run directory."),

@@ -21,7 +21,7 @@ class Precision(StrEnum):
 class DetectConfig:
     """How a stream of lines is judged."""
 
-    explain: bool = False  # each verdict names the neighbouring lines and words the model attended to most
+    explain: bool = False  # a flagged line's verdict says which words and window lines pushed it, and how far
     threshold: float = 0.5  # P(anomalous) at which a line is flagged
     strict: bool = False  # a file no format fits is an error (batch), not scored whole line by line (streams)
     max_line_bytes: int = MAX_LINE_BYTES  # longer lines get class "unparsed"

@@ -13,6 +13,7 @@ from typing import Iterable, Iterator
 import numpy as np
 
 from colog.detection.config import DetectConfig, Precision
+from colog.detection.familiarity import MIN_LINES, NEW_TEMPLATE_SHARE, OOV_SHARE
 from colog.detection.lines import LogLine, classify
 from colog.detection.scoring import Scorer, Window
 from colog.detection.session import Session
@@ -22,7 +23,7 @@ from colog.features import MessageStore, SbertEncoder
 from colog.labeling.datasets import resolve
 from colog.model.int8 import quantize
 from colog.parsing.fields import LineFormat
-from colog.parsing.parser import ParseConfig, choose_format, resolve_format
+from colog.parsing.parser import ParseConfig, choose_format, match_share, resolve_format
 from colog.parsing.readers import file_type
 from colog.parsing.templates import template_key
 from colog.rundir import SavedRun, load_run
@@ -30,6 +31,8 @@ from colog.rundir import SavedRun, load_run
 logger = logging.getLogger(__name__)
 
 TEMPLATE_CACHE = 100_000  # distinct messages whose template is remembered
+OWN_SHARE = 0.9  # a new file is read in the run's own format when it fits this share of its first lines
+FALLBACK_TYPE = "syslog"  # the file type an unknown one is read as
 
 
 class Detector:
@@ -68,15 +71,26 @@ class Detector:
         Not strict (a stream): a sample no format fits is read with the run's format, and the lines that
         do not fit are scored whole, as training scored its unmatched lines.
         """
-        source = file_type(name) if self.config.source_token else ""
+        source = self._source(name)
+        if sample and match_share(self._own, sample) >= OWN_SHARE:
+            return self._own, source
         try:
             if not sample:
                 raise FormatError(f"{name}: no lines to choose a format from")
-            return choose_format(sample, ParseConfig(), name, self._own), source
+            return choose_format(sample, ParseConfig(), name), source
         except FormatError:
             if strict:
                 raise
             return self._own, source
+
+    def _source(self, name: str) -> str:
+        """The source token a file is read with: its type; a type the model has no token for is read as `syslog`,
+        the catch-all file syslog daemons write, when the model knows that one (a token it never saw means
+        nothing to it)."""
+        if not self.config.source_token:
+            return ""
+        kind, known = file_type(name), self.known_types() or set()
+        return kind if kind in known or FALLBACK_TYPE not in known else FALLBACK_TYPE
 
     def intern(self, source: str, message: str) -> Interned:
         """A message from a file of type `source`: its id, its template and the share of its words the run's
@@ -92,9 +106,22 @@ class Detector:
         uid = messages.id(source, message)
         return Interned(uid, template, messages.oov[uid])
 
-    def score(self, windows: list[Window], explain: bool) -> list[tuple[np.ndarray, dict | None]]:
-        """(class probabilities, explanation or None) per window."""
-        return self.scorer.score(windows, explain)
+    def score(self, windows: list[Window], explain_above: float | None) -> list[tuple[np.ndarray, dict | None]]:
+        """(class probabilities, explanation or None) per window; those reaching `explain_above` explained."""
+        return self.scorer.score(windows, explain_above)
+
+    def known_types(self) -> set[str] | None:
+        """The file types the model has a source token for (None: it reads no source token)."""
+        if not self.config.source_token:
+            return None
+        return {w[1:-1] for w in self.scorer.messages.vocab.words if w.startswith("<") and w not in ("<pad>", "<unk>")}
+
+    def knowledge(self) -> dict:
+        """What the model knows, for a person judging whether it fits their logs."""
+        return {"file_types": sorted(self.known_types() or []), "vocabulary": len(self.scorer.messages.vocab),
+                "templates": self.miner.n_templates, "thresholds": {"oov_share": OOV_SHARE,
+                                                                   "new_template_share": NEW_TEMPLATE_SHARE,
+                                                                   "min_lines": MIN_LINES}}
 
     def flush(self) -> None:
         """Save the vectors of messages embedded since the last flush to the cache."""

@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from colog.detection.config import Precision
+from colog.detection.explain import occlusion
 from colog.features import MessageStore, ModelInputs, Vocabulary
 from colog.features.inputs import message_tokens
 from colog.features.tokens import UNK, TokenTable
@@ -86,36 +87,34 @@ class Scorer:
         """Distinct model inputs whose scores are remembered (at most CACHE_SIZE)."""
         return len(self._cache)
 
-    def score(self, windows: list[Window], explain: bool) -> list[tuple[np.ndarray, dict | None]]:
-        """(class probabilities, explanation or None) per window, in order.
+    def score(self, windows: list[Window], explain_above: float | None = None
+              ) -> list[tuple[np.ndarray, dict | None]]:
+        """(class probabilities, explanation or None) per window, in order; a window whose P(anomalous) reaches
+        `explain_above` is explained by occlusion (`explain.occlusion`).
 
         The new inputs of the whole call are batched by message length, as `predict` batches: a batch
-        pads to its own longest message, not to the longest of whatever arrived together. With
-        `explain` every window runs (attention is per line) and nothing is remembered.
+        pads to its own longest message, not to the longest of whatever arrived together.
         """
         keys = [(w.uid, *(u for u, _ in w.rows)) for w in windows]  # message ids: the input
-        out: list[tuple[np.ndarray, dict | None] | None] = [None] * len(windows)
-        if explain:
-            todo = list(range(len(windows)))
-        else:
-            for i, key in enumerate(keys):
-                probs = self._cache.get(key)
-                if probs is not None:
-                    self._cache.move_to_end(key)
-                    out[i] = (probs, None)
-            todo = list({keys[i]: i for i in range(len(windows)) if out[i] is None}.values())
+        known: dict[tuple[int, ...], np.ndarray] = {}
+        for key in keys:
+            probs = self._cache.get(key)
+            if probs is not None:
+                self._cache.move_to_end(key)
+                known[key] = probs
+        todo = list({key: i for i, key in enumerate(keys) if key not in known}.values())
         # unseen messages are embedded together, one SBERT micro-batch per call, not per model batch
         self.messages.embed(sorted({u for i in todo for u in keys[i]} - {-1}))
-        scored: dict[tuple[int, ...], np.ndarray] = {}
         for part in self._batches(todo, windows):
-            probs, attention = self._run([windows[i] for i in part], explain)
-            for j, i in enumerate(part):
-                if explain:
-                    out[i] = (probs[j], self._explain(windows[i], attention, j))
-                else:
-                    scored[keys[i]] = probs[j]
-                    self._remember(keys[i], probs[j])
-        return [o if o is not None else (scored[key], None) for o, key in zip(out, keys)]
+            for i, probs in zip(part, self._run([windows[i] for i in part])):
+                known[keys[i]] = probs
+                self._remember(keys[i], probs)
+        out = []
+        for w, key in zip(windows, keys):
+            probs = known[key]
+            explained = explain_above is not None and 1.0 - float(probs[0]) >= explain_above
+            out.append((probs, self._explain(w) if explained else None))
+        return out
 
     def _remember(self, key: tuple[int, ...], probs: np.ndarray) -> None:
         self._cache[key] = probs
@@ -136,8 +135,8 @@ class Scorer:
         if part:
             yield part
 
-    def _run(self, windows: list[Window], explain: bool) -> tuple[np.ndarray, dict | None]:
-        """Probabilities (B, C), and with `explain` the impressed-attention weights, for a batch."""
+    def _run(self, windows: list[Window]) -> np.ndarray:
+        """Probabilities (B, C) of a batch."""
         messages = self.messages  # `score` embedded them all
         involved = sorted({w.uid for w in windows} | {u for w in windows for u, _ in w.rows if u >= 0})
         local = {uid: k for k, uid in enumerate(involved)}
@@ -152,36 +151,17 @@ class Scorer:
                            np.concatenate([[0], np.cumsum(lengths)]))
         vectors = self.store.vectors[[messages.rows[u] for u in involved]]
         inputs = ModelInputs(table, vectors, message_ids, window)
-        rows = np.arange(b)
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.precision == Precision.bf16):
-            if not explain:
-                return predict(self.model, inputs, rows)[0], None
-            with torch.no_grad():
-                batch = inputs.batch(rows)
-                logits, attention = self.model(*(torch.from_numpy(a) for a in batch), return_attention=True)
-        return (torch.softmax(logits.float(), -1).numpy(),
-                {k: v.float().numpy() for k, v in attention.items()})
+            return predict(self.model, inputs, np.arange(b))[0]
 
-    def _explain(self, w: Window, attention: dict, j: int, top_lines: int = 3, top_words: int = 5) -> dict:
-        """The neighbouring lines the message's words attended to most, and the words the window did.
-
-        Weights are the last block's impressed attention, averaged over heads and over the attending
-        positions; the line itself (a window row when the window includes it) is not listed.
-        """
-        if "semantic" not in attention:
-            return {"note": "this run has no impressed attention (an ablation); nothing to explain by"}
-        words = self.messages.tokens[w.uid]
-        to_rows = attention["semantic"][j, :max(len(words), 1)].mean(axis=0)  # (Lw,) one weight per window row
-        lines = []
-        for c, weight in sorted(enumerate(to_rows), key=lambda t: -t[1]):
-            uid, number = w.rows[c]
-            if uid >= 0 and number != w.line and len(lines) < top_lines:
-                lines.append({"line": number, "offset": number - w.line, "weight": round(float(weight), 4),
-                              "message": self.messages.texts[uid][:200]})
-        real = [c for c, (uid, _) in enumerate(w.rows) if uid >= 0]
-        to_words = attention["sequence"][j, real, :len(words)].mean(axis=0) if real and words else np.zeros(0)
-        best: dict[str, float] = {}
-        for word, weight in zip(words, to_words):  # a repeated word counts once, at its strongest
-            best[word] = max(best.get(word, 0.0), float(weight))
-        ranked = sorted(best.items(), key=lambda t: -t[1])[:top_words]
-        return {"lines": lines, "words": [{"word": w, "weight": round(x, 4)} for w, x in ranked]}
+    def _explain(self, w: Window) -> dict:
+        """What removing each word, and masking each window line, does to this line's P(anomalous)."""
+        messages = self.messages
+        real = [uid for uid, _ in w.rows if uid >= 0]
+        messages.embed(sorted(set(real)))
+        vectors = np.zeros((len(w.rows), self.store.vectors.shape[1]), dtype=np.float32)
+        for c, (uid, _) in enumerate(w.rows):
+            if uid >= 0:
+                vectors[c] = self.store.vectors[messages.rows[uid]]
+        return occlusion(self.model, messages.token_ids[w.uid], vectors, np.array([u >= 0 for u, _ in w.rows]),
+                         messages.tokens[w.uid], w.rows, {uid: messages.texts[uid] for uid in real}, w.line)

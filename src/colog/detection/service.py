@@ -14,6 +14,7 @@ from typing import Any, Optional
 
 from colog.detection.config import DetectConfig
 from colog.detection.detector import Detector, text_line
+from colog.detection.familiarity import Familiarity
 from colog.errors import CologError
 
 MAX_BODY_BYTES = 8 << 20
@@ -109,6 +110,9 @@ def create_app(detector: Detector, max_body: int = MAX_BODY_BYTES):
         n: int = Field(description="lines scored")
         anomalies: int = Field(description="lines flagged")
         seconds: float
+        familiarity: dict[str, Any] = Field(description="per file: the share of unknown words and of lines no "
+                                                        "training template fits, and whether the model knows the "
+                                                        "file type; past /v1/model's thresholds, verdicts are guesses")
 
     class ModelInfo(BaseModel):
         run: str
@@ -116,6 +120,8 @@ def create_app(detector: Detector, max_body: int = MAX_BODY_BYTES):
         task: str
         window: str
         classes: list[str]
+        knows: dict[str, Any] = Field(description="file types, vocabulary size, templates, and the thresholds past "
+                                                  "which a file counts as unlike the training logs")
         config: dict[str, Any]
         metrics: dict[str, Any]
 
@@ -145,7 +151,7 @@ def create_app(detector: Detector, max_body: int = MAX_BODY_BYTES):
     @app.get("/v1/model", response_model=ModelInfo)
     def model() -> ModelInfo:
         return ModelInfo(run=str(detector.rundir), dataset=detector.config.dataset, task=detector.config.task,
-                         window=detector.config.window, classes=detector.classes,
+                         window=detector.config.window, classes=detector.classes, knows=detector.knowledge(),
                          config=detector.config.to_dict(), metrics=detector.metrics)
 
     @app.post("/v1/detect", response_model=DetectResponse, response_model_by_alias=True)
@@ -163,8 +169,10 @@ def create_app(detector: Detector, max_body: int = MAX_BODY_BYTES):
         flagged.inc(anomalies)
         seconds = time.perf_counter() - start
         latency.observe(seconds)
+        familiarity = Familiarity(detector.known_types())
+        familiarity.add(verdicts)
         return {"verdicts": [v.to_dict() for v in verdicts], "n": len(verdicts), "anomalies": anomalies,
-                "seconds": seconds}
+                "seconds": seconds, "familiarity": familiarity.to_dict()}
 
     @app.get("/metrics", include_in_schema=False)
     def metrics() -> Response:

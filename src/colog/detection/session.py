@@ -40,8 +40,9 @@ class Scoring(Protocol):
     def intern(self, source: str, message: str) -> Interned:
         """The message's id, template and share of words the run does not know."""
 
-    def score(self, windows: list[Window], explain: bool) -> list[tuple[np.ndarray, dict | None]]:
-        """(class probabilities, explanation or None) per window."""
+    def score(self, windows: list[Window], explain_above: float | None) -> list[tuple[np.ndarray, dict | None]]:
+        """(class probabilities, explanation or None) per window; windows whose P(anomalous) reaches
+        `explain_above` are explained."""
 
     def flush(self) -> None:
         """Save what scoring learned (new message vectors)."""
@@ -179,7 +180,8 @@ class Session:
 
     def _flush(self) -> list[Verdict]:
         if self._ready:
-            scores = self.scoring.score([self._window(item) for item in self._ready], self.config.explain)
+            scores = self.scoring.score([self._window(item) for item in self._ready],
+                                        self.config.threshold if self.config.explain else None)
             for item, (probs, explanation) in zip(self._ready, scores):
                 item.verdict = self._verdict(item, probs, explanation)
             self._ready = []

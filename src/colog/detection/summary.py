@@ -40,6 +40,7 @@ class Summary:
     templates: dict[int, _Template] = field(default_factory=dict)
     hosts: Counter = field(default_factory=Counter)
     hours: Counter = field(default_factory=Counter)
+    signals: dict = field(default_factory=dict)  # per file: how far it is from the training logs (familiarity)
 
     def add(self, verdicts: list[Verdict]) -> None:
         for v in verdicts:
@@ -69,6 +70,7 @@ class Summary:
                                "highest_probability": round(t.highest, 6)} for tid, t in ranked],
             "top_hosts": [{"host": h, "count": n} for h, n in self.hosts.most_common(TOP)],
             "top_hours": [{"hour": h, "count": n} for h, n in self.hours.most_common(TOP)],
+            "files_unlike_training": self.signals,
         }
 
     def to_markdown(self) -> str:
@@ -86,6 +88,11 @@ class Summary:
         out += [f"| {h['count']:,} | {_cell(h['host'])} |" for h in d["top_hosts"]]
         out += ["", f"## Hours (top {TOP})", "", "| count | hour |", "|---|---|"]
         out += [f"| {h['count']:,} | {h['hour']} |" for h in d["top_hours"]]
+        out += ["", "## How far each file is from the training logs", "",
+                "| file | lines | unknown words | new templates | file type known |", "|---|---|---|---|---|"]
+        out += [f"| {_cell(f)} | {s['lines']:,} | {s['oov_share']:.0%} | {s['new_template_share']:.0%} | "
+                f"{ {True: 'yes', False: '**no**', None: '-'}[s['file_type_known']] } |"
+                for f, s in d["files_unlike_training"].items()]
         return "\n".join(out) + "\n"
 
     def write(self, path: Path) -> None:

@@ -21,6 +21,9 @@ from colog.parsing.templates import TemplateMiner, fit_templates, match_template
 logger = logging.getLogger(__name__)
 
 OS_FORMATS = ("syslog", "dmesg")
+# A training line a person corrected counts this many times, and balancing never drops it: a handful of
+# corrections must outweigh the many lines the rule labelled the other way with the same words.
+CORRECTION_WEIGHT = 10
 
 
 @dataclass
@@ -108,7 +111,7 @@ def _labelled(config: ExperimentConfig) -> tuple[pa.Table, dict, TemplateMiner, 
     the task's class labels and names."""
     collective = config.task == Task.collective
     table, summary, parsed = load_labeled(config.paths, config.dataset, config.format, config.rule, config.year,
-                                          config.window_spec if collective else None)
+                                          config.window_spec if collective else None, corrections=config.corrections)
     point = table["label"].to_numpy().astype(np.int64)
     if collective:
         return table, summary, parsed, point, four_class(point, table["window_label"].to_numpy()).astype(np.int64), \
@@ -142,10 +145,18 @@ class Fitted:
     train_rows: np.ndarray  # training rows after class balancing (validation and test untouched)
 
 
-def fit_inputs(data: Prepared, config: ExperimentConfig, progress: bool = True) -> Fitted:
-    """Vocabulary, word2vec and balancing fitted on the training split only; inputs for every line."""
-    vocab, corpus = fit_vocabulary(data.messages, data.rows(0), config.model.max_len)
-    word_vectors = train_word2vec(corpus, vocab, config.model.word_dim, config.split.seed)
+def fit_inputs(data: Prepared, config: ExperimentConfig, progress: bool = True,
+               start: tuple[Vocabulary, np.ndarray] | None = None) -> Fitted:
+    """Vocabulary, word2vec and balancing fitted on the training split only; inputs for every line. `start`: the
+    (vocabulary, word vectors) of a model fine-tuned from, kept so its weights still mean what they meant."""
+    if start is None:
+        vocab, corpus = fit_vocabulary(data.messages, data.rows(0), config.model.max_len)
+        word_vectors = train_word2vec(corpus, vocab, config.model.word_dim, config.split.seed)
+    else:
+        vocab, word_vectors = start
     inputs = build_inputs(data, config, vocab, progress)
     rows = balance(data.rows(0), inputs.message_ids, data.labels, inputs.vectors, config.balance, config.split.seed)
+    if "corrected" in data.table.column_names:
+        corrected = np.intersect1d(data.rows(0), np.flatnonzero(data.table["corrected"].to_numpy()))
+        rows = np.sort(np.concatenate([np.setdiff1d(rows, corrected), np.repeat(corrected, CORRECTION_WEIGHT)]))
     return Fitted(vocab, word_vectors, inputs, rows)

@@ -32,11 +32,15 @@ logger = logging.getLogger(__name__)
 
 def train_run(config: ExperimentConfig, out: Path, overwrite: bool = False, progress: bool = True) -> dict:
     """Train and evaluate; the run directory appears only once everything in it is written."""
+    start = load_run(config.init) if config.init is not None else None
+    if start is not None:  # fine-tuning: the network as it was, its sizes and switches too
+        config = replace(config, model=replace(start.model.config, n_classes=config.model.n_classes))
     with staged_dir(out, overwrite) as tmp:
         data = load_data(config, progress)
-        fitted = fit_inputs(data, config, progress)
+        fitted = fit_inputs(data, config, progress,
+                            (start.vocab, start.model.embed.weight.detach().numpy()) if start else None)
         model, history = fit_model(data, fitted.inputs, fitted.word_vectors, fitted.train_rows, data.rows(1), config,
-                                   progress)
+                                   progress, init=start.model if start else None)
         metrics, scored = _evaluate(model, data, fitted.inputs, config)
         seconds = max(history.train_seconds, 1e-9)
         metrics.update(n_train_balanced=len(fitted.train_rows), train_seconds=history.train_seconds,
@@ -53,12 +57,17 @@ def train_run(config: ExperimentConfig, out: Path, overwrite: bool = False, prog
 
 def fit_model(data: Prepared, inputs: ModelInputs, word_vectors: np.ndarray, train_rows: np.ndarray,
               valid: np.ndarray, config: ExperimentConfig, progress: bool = True,
-              callbacks: list[Callable[[dict], None]] | None = None) -> tuple[CoLog, History]:
-    """A CoLog network trained on `train_rows`, epochs ranked on the `valid` rows; `callbacks` get each epoch's
-    record (Ray Tune reports from one)."""
+              callbacks: list[Callable[[dict], None]] | None = None, init: CoLog | None = None) -> tuple[CoLog, History]:
+    """A CoLog network trained on `train_rows` (from `init`'s weights when given), epochs ranked on the `valid`
+    rows; `callbacks` get each epoch's record (Ray Tune reports from one)."""
     model_config = CoLogConfig.from_dict(config.model.to_dict() | {"n_classes": len(data.class_names)})
     torch.manual_seed(config.train.seed)
     model = CoLog(model_config, torch.from_numpy(word_vectors))
+    if init is not None:
+        if init.config.n_classes != model_config.n_classes:
+            raise CologError(f"--init's model has {init.config.n_classes} classes; this task has "
+                             f"{model_config.n_classes}")
+        model.load_state_dict(init.state_dict())
 
     def score(m: torch.nn.Module) -> tuple[float, float]:
         return validation_score(data.labels[valid], predict(m, inputs, valid)[0], data.class_names)

@@ -10,6 +10,7 @@ import pyarrow as pa
 
 from colog.errors import CologError, UnknownNameError
 from colog.labeling import WindowSpec, label_counts, label_table, parse_rule
+from colog.labeling.rules import Corrected
 from colog.parsing import ParseConfig, parse_paths
 from colog.parsing.templates import TemplateMiner
 
@@ -84,16 +85,22 @@ class Labeled(NamedTuple):
 
 
 def load_labeled(paths: list, dataset: str | None = None, fmt: str | None = None, rule: str | None = None,
-                 year: int | None = None, window: WindowSpec | None = None, stdin_name: str = "-") -> Labeled:
-    """Parse and label raw logs as a dataset preset says (`-`: standard input, named `stdin_name`)."""
+                 year: int | None = None, window: WindowSpec | None = None, stdin_name: str = "-",
+                 corrections: str | None = None) -> Labeled:
+    """Parse and label raw logs as a dataset preset says (`-`: standard input, named `stdin_name`); a CSV of
+    `corrections` relabels the lines it names."""
     chosen_format, spec = resolve(dataset, fmt, rule)
     if spec is None:
         raise CologError(f"dataset {dataset!r} has no label rule; pass --rule" if dataset
                          else "pass --dataset NAME or --rule RULE (see `colog datasets`)")
     first = Path(paths[0])
     label_rule = parse_rule(spec, base=first if first.is_dir() else first.parent)
+    if corrections is not None:
+        label_rule = Corrected(label_rule, Path(corrections))
     result = parse_paths(paths, ParseConfig(format=chosen_format, year=year), stdin_name=stdin_name)
     table = label_table(result.table, label_rule, window)
+    if isinstance(label_rule, Corrected):
+        table = table.append_column("corrected", pa.array(label_rule.named(table), pa.bool_()))
     summary = result.summary() | {"label_source": label_rule.source, "labels": label_counts(table)}
     if window is not None:
         summary["window"] = str(window)

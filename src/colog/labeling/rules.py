@@ -180,6 +180,52 @@ class UserLabelsRule:
         return labels
 
 
+@dataclass(frozen=True)
+class Corrected:
+    """A rule with a person's corrections on top: a CSV of `file,line,label` or `message,label` relabels those
+    lines, whatever the rule said. A message relabels every line that says it with any numbers: the model reads
+    no digits, so lines that differ only in them cannot be told apart and must not be labelled apart."""
+
+    rule: LabelRule
+    path: Path
+
+    @property
+    def source(self) -> str:
+        return f"{self.rule.source}+corrections:{self.path.name}"
+
+    def apply(self, table: pa.Table) -> np.ndarray:
+        labels = np.array(self.rule.apply(table), dtype=np.int8)
+        for i, label in self._given(table).items():
+            labels[i] = label
+        return labels
+
+    def named(self, table: pa.Table) -> np.ndarray:
+        """(N,) bool: the lines a correction names, which training keeps whatever balancing says."""
+        mask = np.zeros(table.num_rows, dtype=bool)
+        mask[list(self._given(table))] = True
+        return mask
+
+    def _given(self, table: pa.Table) -> dict[int, int]:
+        """Row -> corrected label."""
+        rows = _read_csv(self.path, ("label",))
+        if "message" in rows[0]:
+            given = {_DIGITS.sub("0", r["message"]): _truthy(r["label"]) for r in rows}
+            keys = [_DIGITS.sub("0", m) for m in table["message"].to_pylist()]
+        elif "file" in rows[0] and "line" in rows[0]:
+            try:
+                given = {(Path(r["file"]).name, int(r["line"])): _truthy(r["label"]) for r in rows}
+            except ValueError as exc:
+                raise InputError(f"{self.path}: a line number is not an integer ({exc})") from exc
+            keys = list(zip((Path(f).name for f in table["file"].to_pylist()), table["line"].to_pylist()))
+        else:
+            raise InputError(f"{self.path}: expected a CSV with columns file,line,label or message,label")
+        hits = {i: int(given[k]) for i, k in enumerate(keys) if k in given}
+        if not hits:
+            raise InputError(f"{self.path}: none of its corrections names a line of these logs")
+        return hits
+
+
+_DIGITS = re.compile(r"\d+")
 _BLOCK = re.compile(r"blk_-?\d+")
 
 

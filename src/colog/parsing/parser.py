@@ -124,7 +124,7 @@ class ParseResult:
         }
 
 
-def _match_share(fmt: LineFormat, sample: list[str]) -> float:
+def match_share(fmt: LineFormat, sample: list[str]) -> float:
     """The share of `sample` `fmt` matches, on each line's first SAMPLE_CHARS (a JSON line only parses whole)."""
     whole = getattr(fmt, "whole_line", False)
     return sum(fmt.match(line if whole else line[:SAMPLE_CHARS]) is not None for line in sample) / max(len(sample), 1)
@@ -134,23 +134,23 @@ def choose_format(sample: list[str], config: ParseConfig, source: str, hint: Lin
     """The format for one file: the configured one (checked) or the best auto-detected one."""
     if file_type(source) == "dmesg" and config.format in ("auto", "syslog", "dmesg"):
         syslog = SyslogFormat()
-        return syslog if _match_share(syslog, sample) >= 0.5 else DmesgFormat()
+        return syslog if match_share(syslog, sample) >= 0.5 else DmesgFormat()
     if config.format != "auto":
         fmt = resolve_format(config.format)
-        share = _match_share(fmt, sample)
+        share = match_share(fmt, sample)
         if share < config.min_match:
             raise FormatError(f"{source}: format {config.format!r} matches {share:.0%} of the first "
                               f"{len(sample)} lines; e.g. {sample[0][:200]!r}")
         return fmt
     named = _named_format(source)
-    if named is not None and _match_share(named, sample) >= NAMED_SHARE:
+    if named is not None and match_share(named, sample) >= NAMED_SHARE:
         return named
-    if hint is not None and _match_share(hint, sample) >= 0.9:
+    if hint is not None and match_share(hint, sample) >= 0.9:
         return hint
     best, best_share = None, -1.0
     for name in AUTO_ORDER:
         fmt = resolve_format(name)
-        share = _match_share(fmt, sample)
+        share = match_share(fmt, sample)
         if share > best_share:
             best, best_share = fmt, share
         if share == 1.0:

@@ -134,11 +134,13 @@ class Trainer:
         return [batches[i] for i in rng.permutation(len(batches))]
 
     def items(self, inputs: Examples, labels: np.ndarray, rows: np.ndarray) -> np.ndarray:
-        """Training rows, or one representative per distinct (input, label) when deduplicating."""
+        """Training rows, or one representative per distinct (input, label) when deduplicating. A row listed k
+        times (a person's correction, see `CORRECTION_WEIGHT`) is trained on k times either way."""
         if not self.config.dedup:
             return rows
-        out = []
-        for cls in np.unique(labels[rows]):
-            of_class = rows[labels[rows] == cls]
+        listed, counts = np.unique(rows, return_counts=True)
+        out = [np.repeat(listed, counts - 1)]
+        for cls in np.unique(labels[listed]):
+            of_class = listed[labels[listed] == cls]
             out.append(inputs.input_keys(of_class)[0])
         return np.sort(np.concatenate(out))
