@@ -2,7 +2,7 @@
 # Rebuild the bundled general model, src/colog/models/linux-syslog, and its card from ../shared/data:
 # casper, nssal and honey7 system logs with the CoLog authors' keyword lists, nothing else. About 20 minutes
 # for the model on 2 cores; `--lodo SEED` first runs the leave-one-dataset-out check for that seed (about an
-# hour: three trainings on two datasets each, each scored on the third).
+# hour: three trainings on two datasets each, each scored on the third); `--lodo-only SEED` runs only that.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -11,7 +11,7 @@ COLOG=.venv/bin/colog
 D=../shared/data
 RECIPE=(--format syslog --rule keywords-substring:@colog-reference --hidden 128 --ffn 512)
 declare -A P=([casper]=$D/casper-rw/logs [nssal]=$D/dfrws-2009-nssal/logs [honey7]=$D/honeynet-challenge7/logs)
-if [ "${1:-}" = "--lodo" ]; then
+if [ "${1:-}" = "--lodo" ] || [ "${1:-}" = "--lodo-only" ]; then
   S=$2
   for held in honey7 nssal casper; do
     train=()
@@ -19,6 +19,7 @@ if [ "${1:-}" = "--lodo" ]; then
     $COLOG train "${train[@]}" "${RECIPE[@]}" --seed "$S" -o "runs/lodo/without-$held-s$S" --overwrite
     $COLOG evaluate "runs/lodo/without-$held-s$S" --on "${P[$held]}" --dataset "$held" -o "runs/lodo/on-$held-s$S"
   done
+  [ "$1" = "--lodo-only" ] && exit 0
 fi
 $COLOG train "${P[casper]}" "${P[nssal]}" "${P[honey7]}" "${RECIPE[@]}" --seed 0 -o runs/bundle --overwrite
 $COLOG pack runs/bundle -o src/colog/models/linux-syslog --overwrite

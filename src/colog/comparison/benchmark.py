@@ -98,7 +98,7 @@ def _save(out: Path, results: list[dict]) -> None:
 
 def _merge(path: Path, new: list[dict]) -> list[dict]:
     """Earlier results in `path`, minus those this run replaces, then this run's."""
-    key = lambda r: (_label(r), r["dataset"], r["protocol"], r.get("task"), r["seed"])  # noqa: E731
+    key = lambda r: (method_label(r), r["dataset"], r["protocol"], r.get("task"), r["seed"])  # noqa: E731
     replaced = {key(r) for r in new}
     return [_rescored(r) for r in _earlier(path) if key(r) not in replaced] + new
 
@@ -132,7 +132,7 @@ def _rescored(r: dict) -> dict:
     return r
 
 
-def _label(r: dict) -> str:
+def method_label(r: dict) -> str:
     """The method as the tables name it: CoLog with options beyond the paper's is a row of its own."""
     return f"{r['method']} ({r['options']})" if r.get("options") else r["method"]
 
@@ -154,7 +154,7 @@ def _summary(results: list[dict], metric: str) -> dict[str, dict[str, tuple[floa
     for r in results:
         if r.get(metric) is not None and r.get("measurable", True):  # older results, no unseen test line, or a
             # test split of one class, whose macro-F1 is 1.0 by construction
-            groups.setdefault(_column(r), {}).setdefault(_label(r), []).append(r[metric])
+            groups.setdefault(_column(r), {}).setdefault(method_label(r), []).append(r[metric])
     return {col: {m: (float(np.mean(v)), float(np.std(v, ddof=1)) if len(v) > 1 else 0.0, len(v)) for m, v in sorted(
         methods.items(), key=lambda kv: _order(kv[0]))}
         for col, methods in sorted(groups.items())}
@@ -201,7 +201,7 @@ def markdown_table(results: list[dict]) -> str:
     seconds: dict[str, list[tuple[float, float]]] = {}
     for r in results:
         n_train, n_test = max(r.get("n_train", 1), 1), max(r["n_test"], 1)
-        seconds.setdefault(_label(r), []).append((r["train_seconds"] / n_train, r["infer_seconds"] / n_test))
+        seconds.setdefault(method_label(r), []).append((r["train_seconds"] / n_train, r["infer_seconds"] / n_test))
     lines = ["### seconds per line (mean over datasets and seeds; same machine, same run)", "",
              "| method | train s/line | inference s/line |", "|---|---|---|"]
     for m in sorted(seconds, key=_order):

@@ -1,0 +1,62 @@
+"""scripts/results_pages.py: docs/results.md and docs/benchmark.md written from run outputs, never typed."""
+
+import json
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from colog.cli.main import main
+
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "results_pages.py"
+
+
+@pytest.fixture(scope="module")
+def chrono(bundled, cache, tmp_path_factory):
+    runs = tmp_path_factory.mktemp("results")
+    code = main(["benchmark", str(bundled / "casper"), "--dataset", "casper", "--year", "2008", "--protocol",
+                 "chronological", "--methods", "lr,dt,keyword_rule,colog", "--seeds", "3,4", "--epochs", "1",
+                 "--min-epoch-steps", "0", "-o", str(runs / "chrono")])
+    assert code == 0
+    return runs
+
+
+def pages(runs: Path, tmp_path: Path) -> tuple[str, str]:
+    docs = tmp_path / "docs"
+    docs.mkdir(exist_ok=True)
+    subprocess.run([sys.executable, str(SCRIPT), "--runs", str(runs), "--lodo", str(tmp_path / "no-lodo"),
+                    "--docs", str(docs)], check=True, capture_output=True)
+    return (docs / "results.md").read_text(), (docs / "benchmark.md").read_text()
+
+
+def test_the_headline_row_is_read_from_the_benchmark(chrono, tmp_path):
+    results, benchmark = pages(chrono, tmp_path)
+    rows = json.loads((chrono / "chrono" / "results.json").read_text())
+    f1 = {m: [r["macro_f1"] for r in rows if r["method"] == m] for m in ("lr", "dt", "keyword_rule", "colog")}
+    row = next(line for line in results.splitlines() if line.startswith("| casper |"))
+    assert f"**{statistics.mean(f1['colog']):.4f} ± {statistics.stdev(f1['colog']):.4f}**" in row
+    best = max(("lr", "dt"), key=lambda m: statistics.mean(f1[m]))  # the keyword rule is not a learned baseline
+    assert f"{best}: {statistics.mean(f1[best]):.4f} ± {statistics.stdev(f1[best]):.4f}" in row
+    beats = statistics.mean(f1["colog"]) >= statistics.mean(f1[best])
+    assert ("| yes |" if beats else "| **no** |") in row
+    assert "(words the model reads)" in row and "| 3, 4 |" in row and "(tokens: " in row
+    # what was not run says which command runs it
+    assert results.count("Not measured") == 3 and "bash scripts/reproduce_results.sh" in results
+    assert "| keyword_rule |" in benchmark and "## The time-ordered split" in benchmark
+    assert len(results.splitlines()) <= 250 and len(benchmark.splitlines()) <= 200
+
+
+def test_a_seed_whose_test_split_has_one_class_is_named_and_not_counted(chrono, tmp_path):
+    runs = tmp_path / "runs"
+    (runs / "chrono").mkdir(parents=True)
+    rows = json.loads((chrono / "chrono" / "results.json").read_text())
+    for r in rows:
+        if r["seed"] == 4:
+            r["measurable"] = False
+    (runs / "chrono" / "results.json").write_text(json.dumps(rows))
+    results, _ = pages(runs, tmp_path)
+    row = next(line for line in results.splitlines() if line.startswith("| casper |"))
+    colog = next(r["macro_f1"] for r in rows if r["method"] == "colog" and r["seed"] == 3)
+    assert f"**{colog:.4f} (1 seed)**" in row and "seeds [4] left out (one class)" in row
