@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
 from enum import StrEnum
+from pathlib import Path
 
 from colog.errors import CologError, choose
 from colog.features.balance import Balance
@@ -75,6 +76,13 @@ class ExperimentConfig:
         return self.task == Task.point if self.include_current is None else self.include_current
 
     @property
+    def trained_on(self) -> list[str]:
+        """What the logs are called: the dataset's name, else each path's (a `logs` folder by its parent's)."""
+        if self.dataset:
+            return [self.dataset]
+        return [Path(p).parent.name if Path(p).name == "logs" else Path(p).name for p in self.paths]
+
+    @property
     def options(self) -> str:
         """The options of ours (not the paper's) that change CoLog's input or head here, and any size that is not
         the paper's, as `colog train` flags: results name them, so a figure with them is never read as the paper's
@@ -90,6 +98,8 @@ class ExperimentConfig:
             flags.append("--window-positions")
         if self.model.bit_heads:
             flags.append("--bit-heads")
+        if self.model.unk_dropout:
+            flags.append(f"--unk-dropout {self.model.unk_dropout:g}")
         paper = CoLogConfig()
         flags += [f"--{size} {getattr(self.model, size)}" for size in SIZES
                   if getattr(self.model, size) != getattr(paper, size)]

@@ -47,6 +47,7 @@ def test_config_round_trip_and_unknown_keys():
                                         (dict(hidden=0), "hidden=0"),
                                         (dict(n_classes=1), "n_classes=1"),
                                         (dict(dropout=1.0), "dropout=1.0"),
+                                        (dict(unk_dropout=-0.1), "unk_dropout=-0.1"),
                                         (dict(sequence=False, window_positions=True), "needs the sequence stream")])
 def test_config_rejects_networks_that_cannot_be_built(bad, match):
     with pytest.raises(ConfigError, match=match):
@@ -207,3 +208,22 @@ def test_window_positions_tell_the_rows_apart():
     torch.nn.functional.cross_entropy(logits, torch.tensor([0, 1, 0, 1])).backward()
     assert model.positions.grad[:4].abs().sum(1).min() > 0  # every real column's vector gets a gradient
     assert model.positions.grad[4:].abs().sum() == 0  # columns past the batch's width are not read
+
+
+def test_unk_dropout_reads_words_as_unknown_in_training_only(monkeypatch):
+    """In training a share of the real tokens reaches the embedding as UNK (padding never does); in evaluation
+    none, so verdicts stay deterministic."""
+    from colog.features.tokens import UNK
+
+    tokens, tmask, window, wmask = batch()
+    seen = []
+    model = build(unk_dropout=0.5)
+    model.embed.register_forward_hook(lambda module, args, out: seen.append(args[0].clone()))
+    torch.manual_seed(1)
+    model.train()(tokens, tmask, window, wmask)
+    read = seen[-1]
+    assert read.shape == tokens.shape
+    assert 0.2 < ((read == UNK) & tmask).sum() / tmask.sum() < 0.8 and not ((read == UNK) & ~tmask).any()
+    model.eval()(tokens, tmask, window, wmask)
+    assert not (seen[-1] == UNK).any()
+    torch.testing.assert_close(model(tokens, tmask, window, wmask), build().eval()(tokens, tmask, window, wmask))

@@ -123,6 +123,11 @@ SHARED: dict[str, Shared] = {
         default(CoLogConfig, "window_positions"), "--window-positions",
         help="Add a learned vector per window row position, so the model knows which row is the line's own "
              "(--current-line) and which came before or after (the paper's network reads it nearly as a set).")),
+    "unk_dropout": Shared(float, typer.Option(
+        default(CoLogConfig, "unk_dropout"), "--unk-dropout", metavar="P",
+        help="In training, read each word as the unknown word with probability P, so that a word the model never "
+             "saw says nothing either way (trained without it, unknown words on another machine's logs push "
+             "towards anomalous).")),
     "bit_heads": Shared(bool, typer.Option(default(CoLogConfig, "bit_heads"), "--bit-heads",
                                            help="4-class task: the line's and the window's anomaly bits from two "
                                                 "heads (their product is the class distribution), not one softmax.")),
@@ -158,7 +163,7 @@ SHARED: dict[str, Shared] = {
 
 DATA = ("paths", "dataset", "rule", "fmt", "year")
 RUN = ("task", "protocol", "window", "current_line", "isolate_splits", "balance", "no_source_token")
-OURS = ("window_positions", "bit_heads")  # CoLog's options beyond the paper's network; SIZES: the network's
+OURS = ("window_positions", "bit_heads", "unk_dropout")  # CoLog's options beyond the paper's network
 ABLATIONS = ("no_semantic", "no_sequence", "no_impressed", "no_mal", "no_balancing_layer")
 RETRAIN = ("corrections", "init")
 SCHEDULE = ("epochs", "batch_size", "lr", "min_epoch_steps")
@@ -172,8 +177,9 @@ def experiment_config(values: dict[str, Any]) -> ExperimentConfig:
         raise typer.BadParameter("--no-semantic and --no-sequence together leave nothing to learn from")
     split = SplitConfig(protocol=v["protocol"], seed=v["seed"])
     model = replace(CoLogConfig(), **{size: v[size] for size in SIZES}, window_positions=v["window_positions"],
-                    bit_heads=v["bit_heads"], semantic=not v["no_semantic"], sequence=not v["no_sequence"],
-                    impressed=not v["no_impressed"], mal=not v["no_mal"], balancing_layer=not v["no_balancing_layer"])
+                    bit_heads=v["bit_heads"], unk_dropout=v["unk_dropout"], semantic=not v["no_semantic"],
+                    sequence=not v["no_sequence"], impressed=not v["no_impressed"], mal=not v["no_mal"],
+                    balancing_layer=not v["no_balancing_layer"])
     train = replace(TrainConfig(), epochs=v["epochs"], batch_size=v["batch_size"], lr=v["lr"], seed=v["seed"],
                     min_epoch_steps=v["min_epoch_steps"])
     return ExperimentConfig(paths=[str(Path(p).resolve()) for p in v["paths"]], dataset=v["dataset"],

@@ -12,6 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from colog.features.tokens import UNK
 from colog.model.adaptation import ModalityAdaptation
 from colog.model.attention import ImpressedLayer
 from colog.model.balancing import BalancingLayer, MeanFusion
@@ -100,6 +101,9 @@ class CoLog(nn.Module):
         if c.semantic:
             tokens, token_mask = self._at_least_one(tokens, token_mask, "tokens")
             tokens = tokens.masked_fill(~token_mask, 0)  # padding reads as PAD, a zero vector
+            if self.training and c.unk_dropout > 0:  # teach UNK to mean "a word I do not know", not "anomalous"
+                drop = (torch.rand(tokens.shape, device=tokens.device) < c.unk_dropout) & token_mask
+                tokens = tokens.masked_fill(drop, UNK)
             h, attended = self._read_tokens(tokens, token_mask)  # (B, Ls, d) each
             streams["semantic"] = (h, token_mask)
         if c.sequence:
