@@ -9,6 +9,7 @@ import typer
 
 from colog.cli import options
 from colog.cli.command import register as add
+from colog.config import ExperimentConfig
 
 
 def register(app: typer.Typer) -> None:
@@ -22,8 +23,7 @@ def describe_model(path: Path) -> dict:
     metrics = json.loads((path / "metrics.json").read_text(encoding="utf-8"))
     vocab = json.loads((path / "vocab.json").read_text(encoding="utf-8"))
     return {"name": path.name, "path": str(path), "task": config["task"], "window": config["window"],
-            "trained_on": metrics.get("trained_on") or [Path(p).parent.name if Path(p).name == "logs" else Path(p).name
-                                                        for p in config["paths"]],
+            "trained_on": ExperimentConfig.from_dict(config).trained_on,
             "label_source": metrics.get("label_source"),
             "file_types": sorted(w[1:-1] for w in vocab if w.startswith("<") and w not in ("<pad>", "<unk>")),
             "vocabulary": len(vocab), "megabytes": round(sum(f.stat().st_size for f in path.iterdir()) / 1e6, 1),

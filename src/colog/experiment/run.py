@@ -112,7 +112,7 @@ def evaluate_on(rundir: Path, paths: list, dataset: str | None = None, fmt: str 
     if data.class_names != run.classes:
         raise CologError(f"the run's classes {run.classes} differ from these logs' {data.class_names}")
     metrics, scored = _evaluate(run.model, data, build_inputs(data, run.config, run.vocab, progress), run.config, seen)
-    metrics.update(protocol="cross", dataset=dataset, paths=config.paths, trained_on=run.config.dataset,
+    metrics.update(protocol="cross", dataset=dataset, paths=config.paths, trained_on=", ".join(run.config.trained_on),
                    run=str(rundir), label_source=data.summary["label_source"],
                    labels_readable_by_model=data.summary["label_source"].startswith("keywords"))
     out = out or rundir / f"on-{dataset or Path(paths[0]).name}"
