@@ -1,7 +1,9 @@
 """Write MODEL.md beside a bundled model, its figures read from run outputs (nothing typed by hand).
 
     python scripts/model_card.py src/colog/models/linux-syslog [--lodo runs/lodo] [--loghub ../shared/data/loghub-2k]
+        [--docs docs/models.md]
 
+The same card, under a page on the commands that list and pack models, goes to `--docs`.
 Leave-one-dataset-out: runs/lodo/on-{casper,nssal,honey7}-s{SEED}/metrics.json, written by
 `colog evaluate runs/lodo/without-X-sS --on X` (scripts/build_model.sh says how). Logs of another kind: the
 bundled model's flagged share on Loghub samples, next to the keyword rule's.
@@ -17,6 +19,14 @@ import sys
 from pathlib import Path
 
 HELD_OUT = ("casper", "nssal", "honey7")
+DOCS_INTRO = [
+    "colog ships a model, so that `colog detect /var/log/auth.log -o verdicts.jsonl` works before any training:",
+    "", "```bash", "colog models                                  # what is bundled: task, training logs, file types, card",
+    "colog detect /var/log/auth.log -o v.jsonl      # no run directory: the bundled model, said in one line",
+    "colog detect -m linux-syslog app.log -o v.jsonl",
+    "colog pack runs/mine -o models/mine            # a run of yours packed the same way (detection's files only)",
+    "```", "", "Its card follows (the package carries it as `src/colog/models/linux-syslog/MODEL.md`; generated with "
+    "its tables by `scripts/model_card.py` from the run directories)."]
 OTHER_KINDS = ("Linux", "OpenSSH", "Apache", "HDFS")
 
 
@@ -74,6 +84,7 @@ def main() -> int:
     ap.add_argument("model", type=Path)
     ap.add_argument("--lodo", type=Path, default=Path("runs/lodo"))
     ap.add_argument("--loghub", type=Path, default=Path("../shared/data/loghub-2k"))
+    ap.add_argument("--docs", type=Path, default=Path("docs/models.md"))
     args = ap.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     metrics = json.loads((args.model / "metrics.json").read_text())
@@ -119,10 +130,13 @@ def main() -> int:
         "- Service logs (HDFS, Apache, Hadoop, ...): it was never shown one; train a model on yours.",
         "- What the keyword lists do not call anomalous: it learned those lists, not attacks as such.", "",
         "Better verdicts for your machine: `colog train /var/log --dataset syslog --corrections fixes.csv "
-        f"--init {args.model.name} --epochs 3 -o runs/mine` fine-tunes this model on your logs and corrections.",
+        f"--init {args.model.name} --epochs 4 --lr 3e-4 -o runs/mine` fine-tunes this model on your logs and "
+        "corrections (docs/model.md).",
     ]
     (args.model / "MODEL.md").write_text("\n".join(card) + "\n", encoding="utf-8")
-    print(f"wrote {args.model / 'MODEL.md'}", file=sys.stderr)
+    page = ["# Bundled models", "", *DOCS_INTRO, "", *("#" + line if line.startswith("#") else line for line in card)]
+    args.docs.write_text("\n".join(page) + "\n", encoding="utf-8")
+    print(f"wrote {args.model / 'MODEL.md'} and {args.docs}", file=sys.stderr)
     return 0
 
 
