@@ -18,6 +18,8 @@ import statistics
 import sys
 from pathlib import Path
 
+from colog.features.tokens import Vocabulary
+
 HELD_OUT = ("casper", "nssal", "honey7")
 DOCS_INTRO = [
     "colog ships a model, so that `colog detect /var/log/auth.log -o verdicts.jsonl` works before any training:",
@@ -30,32 +32,32 @@ DOCS_INTRO = [
 OTHER_KINDS = ("Linux", "OpenSSH", "Apache", "HDFS")
 
 
-def lodo_means(lodo: Path) -> dict[str, tuple[float, float]]:
+def lodo_runs(lodo: Path) -> dict[str, list[tuple[str, dict]]]:
+    """held-out dataset -> [(seed, metrics.json of `colog evaluate --on` it)], seeds in order."""
+    return {name: [(p.parent.name.rsplit("-s", 1)[1], json.loads(p.read_text()))
+                   for p in sorted(lodo.glob(f"on-{name}-s*/metrics.json"))] for name in HELD_OUT}
+
+
+def lodo_means(runs: dict[str, list[tuple[str, dict]]]) -> dict[str, tuple[float, float]]:
     """held-out dataset -> (mean macro-F1 over seeds, share of its lines unseen by their tokens)."""
-    out = {}
-    for name in HELD_OUT:
-        runs = [json.loads(p.read_text()) for p in sorted(lodo.glob(f"on-{name}-s*/metrics.json"))]
-        if runs:
-            out[name] = (statistics.mean(r["test"]["macro_f1"] for r in runs),
-                         runs[0]["test_unseen"]["n"] / runs[0]["test"]["n"])
-    return out
+    return {name: (statistics.mean(r["test"]["macro_f1"] for _, r in rs), rs[0][1]["test_unseen"]["n"] /
+                   rs[0][1]["test"]["n"]) for name, rs in runs.items() if rs}
 
 
-def lodo_rows(lodo: Path) -> list[str]:
+def lodo_rows(runs: dict[str, list[tuple[str, dict]]]) -> list[str]:
     rows = []
-    for name in HELD_OUT:
-        runs = [json.loads(p.read_text()) for p in sorted(lodo.glob(f"on-{name}-s*/metrics.json"))]
-        if not runs:
+    for name, seeded in runs.items():
+        if not seeded:
             rows.append(f"| {name} | – | – | – | – |")
             continue
-        f1 = [r["test"]["macro_f1"] for r in runs]
-        seeds = ", ".join(p.parent.name.rsplit("-s", 1)[1] for p in sorted(lodo.glob(f"on-{name}-s*/metrics.json")))
+        seeds, metrics = [s for s, _ in seeded], [r for _, r in seeded]
+        f1 = [r["test"]["macro_f1"] for r in metrics]
         spread = f" ± {statistics.stdev(f1):.4f}" if len(f1) > 1 else ""
-        unseen = [r["test_unseen"]["macro_f1"] for r in runs if r.get("test_unseen")]
+        unseen = [r["test_unseen"]["macro_f1"] for r in metrics if r.get("test_unseen")]
         label = "seeds" if len(f1) > 1 else "seed"
-        rows.append(f"| {name} | **{statistics.mean(f1):.4f}{spread}** ({label} {seeds}) | 1.0000 (the labels' own rule) | "
-                    f"{runs[0]['test_unseen']['n']:,} of {runs[0]['test']['n']:,}: "
-                    f"{statistics.mean(unseen):.4f} | {statistics.mean(r['test']['anomaly_f1'] for r in runs):.4f} |")
+        rows.append(f"| {name} | **{statistics.mean(f1):.4f}{spread}** ({label} {', '.join(seeds)}) | 1.0000 (the "
+                    f"labels' own rule) | {metrics[0]['test_unseen']['n']:,} of {metrics[0]['test']['n']:,}: "
+                    f"{statistics.mean(unseen):.4f} | {statistics.mean(r['test']['anomaly_f1'] for r in metrics):.4f} |")
     return rows
 
 
@@ -90,10 +92,11 @@ def main() -> int:
     metrics = json.loads((args.model / "metrics.json").read_text())
     config = json.loads((args.model / "config.json").read_text())
     vocab = json.loads((args.model / "vocab.json").read_text())
-    types = sorted(w[1:-1] for w in vocab if w.startswith("<") and w not in ("<pad>", "<unk>"))
+    types = Vocabulary(vocab).source_types
     t = metrics["test"]
     lines = metrics["n_train"] + metrics["n_valid"] + metrics["n_test"]
-    means = lodo_means(args.lodo)
+    runs = lodo_runs(args.lodo)
+    means = lodo_means(runs)
     met = [n for n, (f1, _) in means.items() if f1 >= 0.95]
     worst = min(means.items(), key=lambda kv: kv[1][0]) if means else None
     card = [
@@ -115,7 +118,7 @@ def main() -> int:
         "Leave one dataset out: the same recipe trained on the other two, scored on every line of the third "
         "(`colog evaluate RUN --on`; protocol cross, keyword labels, unseen keyed by tokens):", "",
         "| held out | CoLog macro-F1 | keyword rule | unseen lines: macro-F1 | CoLog anomaly F1 |",
-        "|---|---|---|---|---|", *lodo_rows(args.lodo), "",
+        "|---|---|---|---|---|", *lodo_rows(runs), "",
         f"The target was ≥ 0.95 on each: met on {', '.join(met) or 'none'}."
         + (f" Trained on two machines, the model scores lines of a third by words and templates it mostly never "
            f"saw (held-out {worst[0]}: {worst[1][1]:.0%} of the lines unseen by their tokens, macro-F1 "

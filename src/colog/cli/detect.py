@@ -231,15 +231,16 @@ def _model_and_inputs(given: list, model: str | None, least: int) -> tuple[Path,
 
     if model is not None:
         return model_path(model), list(given)
-    if given and is_model(given[0]) and len(given) > least:
-        return model_path(given[0]), list(given[1:])
     if given and is_model(given[0]):
-        raise typer.BadParameter(f"{given[0]} is a model: name the logs after it")
-    if DEFAULT_MODEL not in bundled_models():
+        if len(given) <= least:
+            raise typer.BadParameter(f"{given[0]} is a model: name the logs after it")
+        return model_path(given[0]), list(given[1:])
+    default = bundled_models().get(DEFAULT_MODEL)
+    if default is None:
         raise typer.BadParameter("no run directory given, and this installation bundles no model")
     typer.echo(f"colog: using the bundled model {DEFAULT_MODEL} (system logs: syslog, auth, kern, daemon, messages, "
                "dmesg ...; `colog models` says what it knows)", err=True)
-    return bundled_models()[DEFAULT_MODEL], list(given)
+    return default, list(given)
 
 
 def serve(given: Optional[str] = typer.Argument(None, metavar="[RUNDIR]", show_default=False,

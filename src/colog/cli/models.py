@@ -10,6 +10,7 @@ import typer
 from colog.cli import options
 from colog.cli.command import register as add
 from colog.config import ExperimentConfig
+from colog.features.tokens import Vocabulary
 
 
 def register(app: typer.Typer) -> None:
@@ -21,11 +22,11 @@ def describe_model(path: Path) -> dict:
     """What a bundled model is, from its own files (no weights loaded)."""
     config = json.loads((path / "config.json").read_text(encoding="utf-8"))
     metrics = json.loads((path / "metrics.json").read_text(encoding="utf-8"))
-    vocab = json.loads((path / "vocab.json").read_text(encoding="utf-8"))
+    vocab = Vocabulary(json.loads((path / "vocab.json").read_text(encoding="utf-8")))
     return {"name": path.name, "path": str(path), "task": config["task"], "window": config["window"],
             "trained_on": ExperimentConfig.from_dict(config).trained_on,
             "label_source": metrics.get("label_source"),
-            "file_types": sorted(w[1:-1] for w in vocab if w.startswith("<") and w not in ("<pad>", "<unk>")),
+            "file_types": vocab.source_types,
             "vocabulary": len(vocab), "megabytes": round(sum(f.stat().st_size for f in path.iterdir()) / 1e6, 1),
             "card": str(path / "MODEL.md") if (path / "MODEL.md").is_file() else None}
 

@@ -52,6 +52,7 @@ class Detector:
         self._templates: dict[str, Template] = {}  # message -> its template, remembered
         model = quantize(run.model) if self.precision == Precision.int8 else run.model
         self.scorer = Scorer(model, run.vocab, self.store, self.precision)
+        self._known = set(run.vocab.source_types) if self.config.source_token else None
         spec = resolve(run.config.dataset, run.config.format, run.config.rule)[0]  # "auto", a name, a header string
         # the run's format (under auto, the one most training files had): tried first on a new file, and what a
         # stream no format fits is read with
@@ -112,9 +113,7 @@ class Detector:
 
     def known_types(self) -> set[str] | None:
         """The file types the model has a source token for (None: it reads no source token)."""
-        if not self.config.source_token:
-            return None
-        return {w[1:-1] for w in self.scorer.messages.vocab.words if w.startswith("<") and w not in ("<pad>", "<unk>")}
+        return self._known
 
     def knowledge(self) -> dict:
         """What the model knows, for a person judging whether it fits their logs."""

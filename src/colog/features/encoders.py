@@ -9,6 +9,7 @@ speed and the cosine to torch's vectors; docs/performance.md has the figures.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 import sys
@@ -111,33 +112,34 @@ class OnnxSbertEncoder:
         self._tokenizer = None
         self._fallback: SbertEncoder | None = None  # where this torch cannot export the network
 
-    def _load(self):
-        if self._session is None and self._fallback is None:
+    def _load(self) -> None:
+        """Export (once per machine) and open the network; where the export fails, use sentence-transformers."""
+        try:
+            import onnxruntime as ort
+            from tokenizers import Tokenizer
+        except ImportError as exc:  # COLOG_ENCODER=onnx where it was never installed
+            raise CologError(f"the onnx encoder needs onnxruntime ({exc}): pip install onnx onnxruntime") from exc
+        if not self.path.is_file():
             try:
-                import onnxruntime as ort
-                from tokenizers import Tokenizer
-            except ImportError as exc:
-                raise CologError(f"the onnx encoder needs onnxruntime ({exc}): pip install 'colog[onnx]'") from exc
-            if not self.path.is_file():
-                try:
-                    export(self.path)
-                except Exception as exc:  # an exporter this torch lacks: slower, never wrong
-                    logger.warning("could not export SBERT to ONNX (%s): embedding with sentence-transformers", exc)
-                    self._fallback = SbertEncoder()
-                    return None, None
-            options = ort.SessionOptions()
-            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-            options.intra_op_num_threads = len(os.sched_getaffinity(0))
-            self._session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
-            self._tokenizer = Tokenizer.from_file(str(_model_dir() / "tokenizer.json"))
-            self._tokenizer.enable_truncation(MAX_TOKENS)
-            self._tokenizer.no_padding()
-        return self._session, self._tokenizer
+                export(self.path)
+            except Exception as exc:  # an exporter this torch lacks: slower, never wrong
+                logger.warning("could not export SBERT to ONNX (%s): embedding with sentence-transformers", exc)
+                self._fallback = SbertEncoder()
+                return
+        options = ort.SessionOptions()
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        options.intra_op_num_threads = len(os.sched_getaffinity(0))
+        self._session = ort.InferenceSession(str(self.path), options, providers=["CPUExecutionProvider"])
+        self._tokenizer = Tokenizer.from_file(str(_model_dir() / "tokenizer.json"))
+        self._tokenizer.enable_truncation(MAX_TOKENS)
+        self._tokenizer.no_padding()
 
     def encode(self, texts: list[str]) -> np.ndarray:
-        session, tokenizer = self._load()
+        if self._session is None and self._fallback is None:
+            self._load()
         if self._fallback is not None:
             return self._fallback.encode(texts)
+        session, tokenizer = self._session, self._tokenizer
         out = np.empty((len(texts), self.dim), dtype=np.float32)
         encoded = tokenizer.encode_batch(texts)
         order = np.argsort([len(e.ids) for e in encoded], kind="stable")  # batches of similar length: less padding
@@ -162,9 +164,6 @@ def sbert_encoder(progress: bool = False) -> Encoder:
         raise CologError(f"COLOG_ENCODER={choice!r}: expected auto, torch or onnx")
     if choice == "torch":
         return SbertEncoder(progress=progress)
-    if choice == "auto":
-        try:
-            import onnxruntime  # noqa: F401
-        except ImportError:
-            return SbertEncoder(progress=progress)
+    if choice == "auto" and importlib.util.find_spec("onnxruntime") is None:  # found, not imported: a warm
+        return SbertEncoder(progress=progress)  # detector may never embed
     return OnnxSbertEncoder(default_cache())

@@ -47,6 +47,12 @@ class Vocabulary:
     def __len__(self) -> int:
         return len(self.words)
 
+    @property
+    def source_types(self) -> list[str]:
+        """The file types it has a source token (`<auth>`) for: word tokens are letters only, so every `<...>`
+        past PAD and UNK is one."""
+        return sorted(w[1:-1] for w in self.words[2:] if w.startswith("<"))
+
     def encode(self, tokens: list[str]) -> list[int]:
         return [self.index.get(t, UNK) for t in tokens]
 
