@@ -27,14 +27,14 @@ EOF
 
 for protocol in chronological paper; do
   out=$R/$([ $protocol = chronological ] && echo chrono || echo paper)
-  for name in casper honey7 nssal spark zookeeper bgl hadoop; do
+  for name in honey7 casper zookeeper bgl spark nssal hadoop; do  # smallest first
     done_in $out/results.json $name && continue
     $COLOG benchmark $D/${DATA[$name]} --dataset $name --protocol $protocol --seeds 3,4,5 -o $out \
       > $R/logs/bench-$protocol-$name.log 2>&1
   done
 done
 
-for name in casper honey7 nssal bgl zookeeper; do
+for name in honey7 casper bgl zookeeper nssal; do
   for s in "${SEEDS[@]}"; do
     for how in shared isolated; do
       run=$R/leak/$name-$how-s$s
