@@ -50,4 +50,15 @@ for s in "${SEEDS[@]}"; do
   [ -f runs/lodo/on-casper-s$s/metrics.json ] || bash scripts/build_model.sh --lodo-only "$s"
 done
 
+for name in honey7 casper spark nssal; do
+  for protocol in chronological paper; do
+    for s in "${SEEDS[@]}"; do
+      run=$R/mask/$name-$protocol-s$s
+      [ -f $run/study.json ] && continue
+      $COLOG study keyword-mask $D/${DATA[$name]} --dataset $name --protocol $protocol --seed $s -o $run \
+        > $R/logs/mask-$name-$protocol-s$s.log 2>&1
+    done
+  done
+done
+
 .venv/bin/python scripts/results_pages.py --runs $R --lodo runs/lodo

@@ -43,7 +43,7 @@ def test_the_headline_row_is_read_from_the_benchmark(chrono, tmp_path):
     assert ("| yes |" if beats else "| **no** |") in row
     assert "(words the model reads)" in row and "| 3, 4 |" in row and "(tokens: " in row
     # what was not run says which command runs it
-    assert results.count("Not measured") == 3 and "bash scripts/reproduce_results.sh" in results
+    assert results.count("Not measured") == 4 and "bash scripts/reproduce_results.sh" in results
     assert "| keyword_rule |" in benchmark and "## The time-ordered split" in benchmark
     assert len(results.splitlines()) <= 250 and len(benchmark.splitlines()) <= 200
 
@@ -60,3 +60,18 @@ def test_a_seed_whose_test_split_has_one_class_is_named_and_not_counted(chrono, 
     row = next(line for line in results.splitlines() if line.startswith("| casper |"))
     colog = next(r["macro_f1"] for r in rows if r["method"] == "colog" and r["seed"] == 3)
     assert f"**{colog:.4f} (1 seed)**" in row and "seeds [4] left out (one class)" in row
+
+
+def test_the_keyword_mask_row_is_read_from_the_study(bundled, cache, tmp_path):
+    runs = tmp_path / "runs"
+    out = runs / "mask" / "casper-chronological-s3"
+    code = main(["study", "keyword-mask", str(bundled / "casper"), "--dataset", "casper", "--year", "2008",
+                 "--protocol", "chronological", "--seed", "3", "--epochs", "1", "--min-epoch-steps", "0",
+                 "-o", str(out)])
+    assert code == 0
+    rows = {r["variant"]: r for r in json.loads((out / "study.json").read_text())["rows"]}
+    results, _ = pages(runs, tmp_path)
+    row = next(line for line in results.splitlines() if line.startswith("| casper | chronological |"))
+    assert f"| {rows['keywords in the input']['macro_f1']:.4f} (1 seed) |" in row
+    assert f"**{rows['keywords masked']['macro_f1']:.4f} (1 seed)**" in row
+    assert f"| {rows['keywords masked']['lines_still_matching']:,} |" in row
