@@ -25,6 +25,9 @@ from colog.parsing.readers import STDIN
 from colog.parsing.years import near
 
 SAMPLE_LINES = 200  # a new file's format is chosen from (at most) this many of its first lines
+# lines of a file scored together: bigger chunks give SBERT and the model bigger, less padded batches (cold nssal
+# detection, paired runs: 8,192 lines 10 % faster than 2,048, 32,768 another 6 %) for about 30 MB held
+FILE_CHUNK = 32768
 
 
 class Scoring(Protocol):
@@ -93,7 +96,7 @@ class Session:
             self._add(line)
         return self._flush()
 
-    def feed_file(self, path: Path, name: str, chunk: int = 2048) -> Iterator[tuple[list[Verdict], int]]:
+    def feed_file(self, path: Path, name: str, chunk: int = FILE_CHUNK) -> Iterator[tuple[list[Verdict], int]]:
         """A whole file through the session: (verdicts, bytes read so far) per chunk, the file's end included."""
         if path != STDIN:
             self._written[name] = datetime.fromtimestamp(path.stat().st_mtime)
