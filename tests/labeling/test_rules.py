@@ -113,7 +113,8 @@ def test_corrections_relabel_a_message_whatever_its_numbers_and_a_line_by_file_a
     by_message = tmp_path / "m.csv"
     by_message.write_text("message,label\ntty1 main process (1) killed,normal\n")
     rule = Corrected(parse_rule("column"), by_message)
-    assert rule.apply(table).tolist() == [0, 0, 0] and rule.named(table).tolist() == [True, True, False]
+    labels, named = rule.apply_named(table)
+    assert labels.tolist() == [0, 0, 0] and named.tolist() == [True, True, False]
     assert rule.source == "column:alert+corrections:m.csv"
     by_line = tmp_path / "l.csv"
     by_line.write_text("file,line,label\n/var/log/a.log,3,anomaly\n")

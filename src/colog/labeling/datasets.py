@@ -99,8 +99,6 @@ def load_labeled(paths: list, dataset: str | None = None, fmt: str | None = None
         label_rule = Corrected(label_rule, Path(corrections))
     result = parse_paths(paths, ParseConfig(format=chosen_format, year=year), stdin_name=stdin_name)
     table = label_table(result.table, label_rule, window)
-    if isinstance(label_rule, Corrected):
-        table = table.append_column("corrected", pa.array(label_rule.named(table), pa.bool_()))
     summary = result.summary() | {"label_source": label_rule.source, "labels": label_counts(table)}
     if window is not None:
         summary["window"] = str(window)

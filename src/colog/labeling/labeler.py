@@ -6,12 +6,17 @@ import numpy as np
 import pyarrow as pa
 
 from colog.labeling.collective import CLASSES, WindowSpec, four_class, group_ids, window_labels
-from colog.labeling.rules import LabelRule
+from colog.labeling.rules import Corrected, LabelRule
 
 
 def label_table(table: pa.Table, rule: LabelRule, window: WindowSpec | None = None) -> pa.Table:
-    """`table` plus `label` (0/1) and `label_source`; with `window`, also `window_label` and `class`."""
-    labels = rule.apply(table)
+    """`table` plus `label` (0/1) and `label_source`; with `window`, also `window_label` and `class`; with
+    corrections, `corrected` (the lines they name)."""
+    if isinstance(rule, Corrected):
+        labels, named = rule.apply_named(table)
+        table = _put(table, "corrected", pa.array(named, pa.bool_()))
+    else:
+        labels = rule.apply(table)
     table = _put(table, "label", pa.array(labels, pa.int8()))
     table = _put(table, "label_source", pa.array([rule.source] * table.num_rows, pa.string()))
     if window is not None:

@@ -194,16 +194,15 @@ class Corrected:
         return f"{self.rule.source}+corrections:{self.path.name}"
 
     def apply(self, table: pa.Table) -> np.ndarray:
-        labels = np.array(self.rule.apply(table), dtype=np.int8)
-        for i, label in self._given(table).items():
-            labels[i] = label
-        return labels
+        return self.apply_named(table)[0]
 
-    def named(self, table: pa.Table) -> np.ndarray:
-        """(N,) bool: the lines a correction names, which training keeps whatever balancing says."""
-        mask = np.zeros(table.num_rows, dtype=bool)
-        mask[list(self._given(table))] = True
-        return mask
+    def apply_named(self, table: pa.Table) -> tuple[np.ndarray, np.ndarray]:
+        """The labels, and (N,) bool: the lines a correction names, which training keeps whatever balancing says."""
+        labels = np.array(self.rule.apply(table), dtype=np.int8)
+        named = np.zeros(table.num_rows, dtype=bool)
+        for i, label in self._given(table).items():
+            labels[i], named[i] = label, True
+        return labels, named
 
     def _given(self, table: pa.Table) -> dict[int, int]:
         """Row -> corrected label."""
