@@ -18,9 +18,9 @@ import statistics
 import sys
 from pathlib import Path
 
+from colog.evaluation.lodo import lodo_runs, lodo_table
 from colog.features.tokens import Vocabulary
 
-HELD_OUT = ("casper", "nssal", "honey7")
 DOCS_INTRO = [
     "colog ships a model, so that `colog detect /var/log/auth.log -o verdicts.jsonl` works before any training:",
     "", "```bash", "colog models                                  # what is bundled: task, training logs, file types, card",
@@ -32,33 +32,10 @@ DOCS_INTRO = [
 OTHER_KINDS = ("Linux", "OpenSSH", "Apache", "HDFS")
 
 
-def lodo_runs(lodo: Path) -> dict[str, list[tuple[str, dict]]]:
-    """held-out dataset -> [(seed, metrics.json of `colog evaluate --on` it)], seeds in order."""
-    return {name: [(p.parent.name.rsplit("-s", 1)[1], json.loads(p.read_text()))
-                   for p in sorted(lodo.glob(f"on-{name}-s*/metrics.json"))] for name in HELD_OUT}
-
-
-def lodo_means(runs: dict[str, list[tuple[str, dict]]]) -> dict[str, tuple[float, float]]:
+def lodo_means(runs: dict[str, list[tuple[int, dict]]]) -> dict[str, tuple[float, float]]:
     """held-out dataset -> (mean macro-F1 over seeds, share of its lines unseen by their tokens)."""
-    return {name: (statistics.mean(r["test"]["macro_f1"] for _, r in rs), rs[0][1]["test_unseen"]["n"] /
+    return {name: (statistics.mean(m["test"]["macro_f1"] for _, m in rs), rs[0][1]["test_unseen"]["n"] /
                    rs[0][1]["test"]["n"]) for name, rs in runs.items() if rs}
-
-
-def lodo_rows(runs: dict[str, list[tuple[str, dict]]]) -> list[str]:
-    rows = []
-    for name, seeded in runs.items():
-        if not seeded:
-            rows.append(f"| {name} | – | – | – | – |")
-            continue
-        seeds, metrics = [s for s, _ in seeded], [r for _, r in seeded]
-        f1 = [r["test"]["macro_f1"] for r in metrics]
-        spread = f" ± {statistics.stdev(f1):.4f}" if len(f1) > 1 else ""
-        unseen = [r["test_unseen"]["macro_f1"] for r in metrics if r.get("test_unseen")]
-        label = "seeds" if len(f1) > 1 else "seed"
-        rows.append(f"| {name} | **{statistics.mean(f1):.4f}{spread}** ({label} {', '.join(seeds)}) | 1.0000 (the "
-                    f"labels' own rule) | {metrics[0]['test_unseen']['n']:,} of {metrics[0]['test']['n']:,}: "
-                    f"{statistics.mean(unseen):.4f} | {statistics.mean(r['test']['anomaly_f1'] for r in metrics):.4f} |")
-    return rows
 
 
 def other_kind_rows(model: Path, loghub: Path) -> list[str]:
@@ -117,8 +94,7 @@ def main() -> int:
         "machines with training: the honest figure for a new machine is the next one.", "",
         "Leave one dataset out: the same recipe trained on the other two, scored on every line of the third "
         "(`colog evaluate RUN --on`; protocol cross, keyword labels, unseen keyed by tokens):", "",
-        "| held out | CoLog macro-F1 | keyword rule | unseen lines: macro-F1 | CoLog anomaly F1 |",
-        "|---|---|---|---|---|", *lodo_rows(runs), "",
+        *lodo_table(runs), "",
         f"The target was ≥ 0.95 on each: met on {', '.join(met) or 'none'}."
         + (f" Trained on two machines, the model scores lines of a third by words and templates it mostly never "
            f"saw (held-out {worst[0]}: {worst[1][1]:.0%} of the lines unseen by their tokens, macro-F1 "

@@ -20,16 +20,10 @@ import sys
 from pathlib import Path
 
 from colog.comparison.benchmark import markdown_table, method_label
+from colog.evaluation.lodo import lodo_runs, lodo_table, mean_sd
 
 REPRODUCE = "bash scripts/reproduce_results.sh"
 UNSUPERVISED = {"iforest", "pca", "im", "keyword_rule"}  # not fitted to the labels: not a "learned baseline"
-LODO = ("casper", "nssal", "honey7")
-
-
-def mean_sd(values: list[float]) -> str:
-    if len(values) == 1:
-        return f"{values[0]:.4f} (1 seed)"
-    return f"{statistics.mean(values):.4f} ± {statistics.stdev(values):.4f}"
 
 
 def reads_words(label_source: str) -> bool:
@@ -78,25 +72,11 @@ def headline(results: list[dict], protocol: str) -> list[str]:
     return out
 
 
-def lodo_table(lodo: Path) -> list[str]:
-    runs = {name: [json.loads(p.read_text(encoding="utf-8")) for p in sorted(lodo.glob(f"on-{name}-s*/metrics.json"))]
-            for name in LODO}
+def lodo_section(lodo: Path) -> list[str]:
+    runs = lodo_runs(lodo)
     if not any(runs.values()):
         return ["Not measured yet: `bash scripts/build_model.sh --lodo SEED` for seeds 3, 4 and 5."]
-    out = ["| held out | trained on | seeds | CoLog macro-F1 | anomaly precision / recall | keyword rule | unseen "
-           "lines (tokens) | CoLog on them |", "|---|---|---|---|---|---|---|---|"]
-    for name, rs in runs.items():
-        if not rs:
-            out.append(f"| {name} | – | – | – | – | – | – | – |")
-            continue
-        t = [r["test"] for r in rs]
-        out.append(f"| {name} | {', '.join(n for n in LODO if n != name)} | {', '.join(str(r['seed']) for r in rs)} | "
-                   f"**{mean_sd([x['macro_f1'] for x in t])}** | "
-                   f"{statistics.mean(x['anomaly_precision'] for x in t):.2f} / "
-                   f"{statistics.mean(x['anomaly_recall'] for x in t):.2f} | 1.0000 (the labels' own rule) | "
-                   f"{rs[0]['test_unseen']['n']:,} of {t[0]['n']:,} | "
-                   f"{mean_sd([r['test_unseen']['macro_f1'] for r in rs])} |")
-    return out
+    return lodo_table(runs)
 
 
 def leak_table(leak: Path) -> list[str]:
@@ -158,7 +138,7 @@ def results_page(runs: Path, lodo: Path) -> str:
         "`colog train` on two of casper, nssal and honey7 (the bundled model's recipe: `--format syslog --rule "
         "keywords-substring:@colog-reference --hidden 128 --ffn 512`), `colog evaluate RUN --on` every line of the "
         "third (protocol cross). The keyword rule scores 1.0 by construction: it wrote the labels.", "",
-        *lodo_table(lodo), "",
+        *lodo_section(lodo), "",
         "## The paper's random split", "",
         "`colog benchmark DATA --dataset NAME --protocol paper --seeds 3,4,5`: lines drawn at random, so test "
         "lines share machines, days and templates with training; every method scores near 1.0 here.", "",
