@@ -4,11 +4,7 @@
 # for the model on 2 cores; `--lodo SEED` first runs the leave-one-dataset-out check for that seed (about an
 # hour: three trainings on two datasets each, each scored on the third); `--lodo-only SEED` runs only that.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-bash scripts/setup.sh
-export HF_HUB_OFFLINE=1
-COLOG=.venv/bin/colog
-D=../shared/data
+source "$(dirname "$0")/env.sh"
 RECIPE=(--format syslog --rule keywords-substring:@colog-reference --hidden 128 --ffn 512)
 declare -A P=([casper]=$D/casper-rw/logs [nssal]=$D/dfrws-2009-nssal/logs [honey7]=$D/honeynet-challenge7/logs)
 if [ "${1:-}" = "--lodo" ] || [ "${1:-}" = "--lodo-only" ]; then
@@ -16,6 +12,7 @@ if [ "${1:-}" = "--lodo" ] || [ "${1:-}" = "--lodo-only" ]; then
   for held in honey7 nssal casper; do
     train=()
     for k in casper nssal honey7; do [ "$k" != "$held" ] && train+=("${P[$k]}"); done
+    [ -f "runs/lodo/on-$held-s$S/metrics.json" ] && continue  # this fold is done: resume with the next
     $COLOG train "${train[@]}" "${RECIPE[@]}" --seed "$S" -o "runs/lodo/without-$held-s$S" --overwrite
     $COLOG evaluate "runs/lodo/without-$held-s$S" --on "${P[$held]}" --dataset "$held" -o "runs/lodo/on-$held-s$S"
   done
