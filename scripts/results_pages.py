@@ -109,12 +109,18 @@ def mask_table(mask: Path) -> list[str]:
         return [f"Not measured on the current code yet: `{REPRODUCE}` writes runs/results/mask."]
     out = ["| dataset | protocol | seeds | keywords in the input | keywords masked | test lines the rule still "
            "matches after masking |", "|---|---|---|---|---|---|"]
-    for (dataset, protocol), studies in sorted(cells.items()):
+    for (dataset, protocol), found in sorted(cells.items()):
+        studies = [s for s in found if all(r.get("measurable", True) for r in s["rows"])]
+        left_out = sorted(s["seed"] for s in found if s not in studies)
+        note = f"; seeds {left_out} left out (one class)" if left_out else ""
+        if not studies:
+            out.append(f"| {dataset} | {protocol} | –{note} | – | – | – |")
+            continue
         rows = [{r["variant"]: r for r in s["rows"]} for s in studies]
         full = [r["keywords in the input"]["macro_f1"] for r in rows]
         masked = [r["keywords masked"]["macro_f1"] for r in rows]
         still = [r["keywords masked"].get("lines_still_matching", 0) for r in rows]
-        out.append(f"| {dataset} | {protocol} | {', '.join(str(s['seed']) for s in studies)} | {mean_sd(full)} | "
+        out.append(f"| {dataset} | {protocol} | {', '.join(str(s['seed']) for s in studies)}{note} | {mean_sd(full)} | "
                    f"**{mean_sd(masked)}** | {statistics.mean(still):,.0f} |")
     return out
 

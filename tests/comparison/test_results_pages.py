@@ -69,9 +69,16 @@ def test_the_keyword_mask_row_is_read_from_the_study(bundled, cache, tmp_path):
                  "--protocol", "chronological", "--seed", "3", "--epochs", "1", "--min-epoch-steps", "0",
                  "-o", str(out)])
     assert code == 0
-    rows = {r["variant"]: r for r in json.loads((out / "study.json").read_text())["rows"]}
+    study = json.loads((out / "study.json").read_text())
+    rows = {r["variant"]: r for r in study["rows"]}
+    assert all(r["measurable"] for r in study["rows"])
+    one_class = runs / "mask" / "casper-chronological-s4"  # the same study, as if its test split held one class
+    one_class.mkdir()
+    (one_class / "study.json").write_text(json.dumps(study | {"seed": 4, "rows": [
+        r | {"measurable": False, "macro_f1": 1.0} for r in study["rows"]]}))
     results, _ = pages(runs, tmp_path)
     row = next(line for line in results.splitlines() if line.startswith("| casper | chronological |"))
     assert f"| {rows['keywords in the input']['macro_f1']:.4f} (1 seed) |" in row
     assert f"**{rows['keywords masked']['macro_f1']:.4f} (1 seed)**" in row
     assert f"| {rows['keywords masked']['lines_still_matching']:,} |" in row
+    assert "| 3; seeds [4] left out (one class) |" in row

@@ -41,7 +41,7 @@ ABLATIONS = [("full CoLog", {}), ("sequence modality only", {"semantic": False})
 def _score(data: Prepared, features: Features, method, rows: np.ndarray) -> dict:
     m = classification_metrics(data.labels[rows], method.predict(features, rows), data.class_names)
     return {k: m[k] for k in ("macro_f1", "anomaly_f1", "accuracy", "anomaly_precision", "anomaly_recall", "n",
-                              "n_anomalies")}
+                              "n_anomalies", "measurable")}
 
 
 def _colog(data: Prepared, config: ExperimentConfig, progress: bool) -> tuple[dict, Features, object]:
