@@ -34,6 +34,9 @@ def test_keyword_rule_word_boundary_vs_substring(tmp_path):
     table = _table(message=["Errorless run", "process killed by signal", "an ERROR occurred", "fine"])
     assert parse_rule(f"keywords:{words}").apply(table).tolist() == [0, 1, 1, 0]
     assert parse_rule(f"keywords-substring:{words}").apply(table).tolist() == [1, 1, 1, 0]
+    # which terms fired: the labels' reasons, one set per line, empty exactly where the label is normal
+    assert parse_rule(f"keywords:{words}").fired(table) == [set(), {"killed by"}, {"error"}, set()]
+    assert parse_rule(f"keywords-substring:{words}").fired(table) == [{"error"}, {"killed by"}, {"error"}, set()]
 
 
 def test_keyword_lists_follow_the_file_type():

@@ -1,4 +1,5 @@
-"""The leave-one-dataset-out table: one row per held-out dataset, read from `colog evaluate RUN --on` outputs.
+"""The leave-one-dataset-out table: one row per held-out dataset, read from `colog evaluate RUN --on` outputs,
+and the ceiling that keyword labels put on it.
 
 scripts/build_model.sh --lodo SEED writes DIR/on-NAME-sSEED/metrics.json (protocol cross); the model card and
 docs/results.md print this same table from them.
@@ -8,7 +9,12 @@ from __future__ import annotations
 
 import json
 import statistics
+from collections import Counter
 from pathlib import Path
+
+import numpy as np
+
+from colog.evaluation.metrics import classification_metrics
 
 SYSLOG_FAMILY = ("casper", "nssal", "honey7")  # the bundled model's datasets: each held out in turn
 
@@ -48,4 +54,20 @@ def lodo_table(runs: dict[str, list[tuple[int, dict]]]) -> list[str]:
                    f"{statistics.mean(x['anomaly_recall'] for x in t):.2f} | 1.0000 (the labels' own rule) | "
                    f"{metrics[0]['test_unseen']['n']:,} of {t[0]['n']:,} | "
                    f"{mean_sd([m['test_unseen']['macro_f1'] for m in metrics])} |")
+    return out
+
+
+def shown_terms_ceiling(fired: dict[str, list[frozenset[str]]], top: int = 4) -> dict[str, dict]:
+    """Per held-out dataset, what keyword labels let any learner reach: `fired` holds, per dataset, the terms the
+    rule fires on each line. A learner that knows exactly the terms the other datasets' labels show, and makes
+    no false alarm, still misses a held-out line whose every term never fires there: its macro-F1 is the ceiling."""
+    out = {}
+    for held, lines in fired.items():
+        shown = frozenset().union(*(f for name, other in fired.items() if name != held for f in other))
+        labels = np.array([bool(f) for f in lines], dtype=np.int8)
+        caught = np.array([bool(f & shown) for f in lines], dtype=np.int8)
+        unshown = Counter(t for f in lines if f and not f & shown for t in f)
+        m = classification_metrics(labels, caught, ["normal", "anomaly"])
+        out[held] = {"n": len(lines), "n_anomalies": int(labels.sum()), "n_unshown": int((labels > caught).sum()),
+                     "macro_f1": m["macro_f1"], "top_unshown": unshown.most_common(top)}
     return out

@@ -107,6 +107,17 @@ class KeywordRule:
                 labels[i] = 1
         return labels
 
+    def fired(self, table: pa.Table) -> list[frozenset[str]]:
+        """The terms of its file type's list that each line holds: why the rule calls it anomalous (empty: normal)."""
+        out = []
+        found: dict[str, object] = {}
+        for file, message in zip(table["file"].to_pylist(), table["message"].to_pylist()):
+            if file not in found:
+                checks = [(t, self._matcher((t,))) for t in self._terms_for(file)]
+                found[file] = lambda text, checks=checks: frozenset(t for t, hit in checks if hit(text))
+            out.append(found[file](message.lower()))  # type: ignore[operator]
+        return out
+
     def mask(self, table: pa.Table) -> pa.Table:
         """The table with every word that fires this rule removed from the messages (the keyword-mask study).
 
