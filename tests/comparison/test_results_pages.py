@@ -76,7 +76,13 @@ def test_the_keyword_mask_row_is_read_from_the_study(bundled, cache, tmp_path):
     one_class.mkdir()
     (one_class / "study.json").write_text(json.dumps(study | {"seed": 4, "rows": [
         r | {"measurable": False, "macro_f1": 1.0} for r in study["rows"]]}))
-    results, _ = pages(runs, tmp_path)
+    kept = tmp_path / "docs" / "studies" / "keyword-mask-casper"  # a study kept in docs/ is listed with its best
+    kept.mkdir(parents=True)
+    (kept / "study.json").write_text(json.dumps(study))
+    results, benchmark = pages(runs, tmp_path)
+    best = max(study["rows"], key=lambda r: r["macro_f1"])
+    assert (f"| [keyword-mask](studies/keyword-mask-casper/study.md) | casper | chronological | 3 | "
+            f"{best['variant']} ({best['macro_f1']:.4f}) |") in benchmark
     row = next(line for line in results.splitlines() if line.startswith("| casper | chronological |"))
     assert f"| {rows['keywords in the input']['macro_f1']:.4f} (1 seed) |" in row
     assert f"**{rows['keywords masked']['macro_f1']:.4f} (1 seed)**" in row
