@@ -20,7 +20,8 @@ import sys
 from pathlib import Path
 
 from colog.comparison.benchmark import markdown_table, method_label
-from colog.evaluation.lodo import lodo_runs, lodo_table, mean_sd, shown_terms_ceiling, syslog_family_fired
+from colog.evaluation.lodo import lodo_runs, lodo_table, shown_terms_ceiling, syslog_family_fired
+from colog.evaluation.metrics import mean_sd
 
 REPRODUCE = "bash scripts/reproduce_results.sh"
 SHARED = ("honey7", "casper", "zookeeper", "bgl", "spark", "nssal", "hadoop")  # what the script runs, in its order

@@ -14,20 +14,13 @@ from pathlib import Path
 
 import numpy as np
 
-from colog.evaluation.metrics import classification_metrics
+from colog.evaluation.metrics import classification_metrics, mean_sd
 
 # the bundled model's datasets, each held out in turn, and their folders under shared/data
 SYSLOG_FAMILY = {"casper": "casper-rw", "nssal": "dfrws-2009-nssal", "honey7": "honeynet-challenge7"}
 
 HEADER = ["| held out | trained on | seeds | CoLog macro-F1 | anomaly precision / recall | keyword rule | unseen lines "
           "(tokens) | CoLog on them |", "|---|---|---|---|---|---|---|---|"]
-
-
-def mean_sd(values: list[float]) -> str:
-    """Mean ± sample standard deviation, or the one value and "(1 seed)"."""
-    if len(values) == 1:
-        return f"{values[0]:.4f} (1 seed)"
-    return f"{statistics.mean(values):.4f} ± {statistics.stdev(values):.4f}"
 
 
 def lodo_runs(lodo: Path, held_out: tuple[str, ...] = tuple(SYSLOG_FAMILY)) -> dict[str, list[tuple[int, dict]]]:

@@ -8,6 +8,7 @@ positive "anomaly" class.
 from __future__ import annotations
 
 import logging
+import statistics
 from typing import Any
 
 import numpy as np
@@ -117,3 +118,11 @@ def validation_score(truth: ArrayLike, probs: np.ndarray, class_names: list[str]
     t = np.asarray(truth).ravel().astype(np.int64)
     loss = float(-np.log(np.clip(probs[np.arange(len(t)), t], 1e-12, None)).mean())
     return classification_metrics(t, probs.argmax(1), class_names)["macro_f1"], -loss
+
+
+def mean_sd(values: list[float]) -> str:
+    """A figure over seeds as every results page prints it: mean ± sample standard deviation, or the one value
+    and "(1 seed)"."""
+    if len(values) == 1:
+        return f"{values[0]:.4f} (1 seed)"
+    return f"{statistics.mean(values):.4f} ± {statistics.stdev(values):.4f}"
