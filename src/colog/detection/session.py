@@ -26,7 +26,8 @@ from colog.parsing.years import near
 
 SAMPLE_LINES = 200  # a new file's format is chosen from (at most) this many of its first lines
 # lines of a file scored together: bigger chunks give SBERT and the model bigger, less padded batches (cold nssal
-# detection, paired runs: 8,192 lines 10 % faster than 2,048, 32,768 another 6 %) for about 30 MB held
+# detection, paired runs: 8,192 lines 10 % faster than 2,048, 32,768 another 6 %); peak RSS on 1,000,000 lines
+# 474 MB against 412 MB (benchmarks/detect_memory.py)
 FILE_CHUNK = 32768
 
 
