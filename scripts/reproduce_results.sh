@@ -25,6 +25,11 @@ main() {
   declare -A DATA=([casper]=casper-rw [honey7]=honeynet-challenge7 [nssal]=dfrws-2009-nssal [spark]=spark-40k
                    [zookeeper]=zookeeper-20k [bgl]=bgl-20k [hadoop]=hadoop)
 
+  for name in zookeeper bgl; do  # what their later lines hold: seconds, no model
+    .venv/bin/python scripts/split_drift.py $D/${DATA[$name]} --dataset $name -o $R/drift/$name.json \
+      > $R/logs/drift-$name.log 2>&1
+  done
+
   for protocol in chronological paper; do
     out=$R/$([ $protocol = chronological ] && echo chrono || echo paper)
     for name in honey7 casper zookeeper bgl spark nssal hadoop; do  # smallest first

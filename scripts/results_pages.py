@@ -7,6 +7,7 @@ Reads, under `--runs` (scripts/reproduce_results.sh writes them all):
   paper/results.json    the same with `--protocol paper`
   leak/NAME-{shared,isolated}-sS/metrics.json   4-class runs, paper protocol, without and with --isolate-splits
   mask/NAME-PROTOCOL-sS/study.json   `colog study keyword-mask`: CoLog with and without the labelling keywords
+  drift/NAME.json       scripts/split_drift.py: what a time-ordered test split holds that training does not
 and `--lodo`/on-NAME-sS/metrics.json (scripts/build_model.sh --lodo S). A missing input leaves its section saying
 which command measures it; a run whose test split holds one class is named and never counted.
 """
@@ -20,6 +21,7 @@ import sys
 from pathlib import Path
 
 from colog.comparison.benchmark import markdown_table, method_label
+from colog.evaluation.drift import drift_markdown
 from colog.evaluation.lodo import lodo_runs, lodo_table, shown_terms_ceiling, syslog_family_fired
 from colog.evaluation.metrics import mean_sd
 
@@ -135,6 +137,25 @@ def mask_table(mask: Path) -> list[str]:
     return out
 
 
+def drift_section(drift: Path) -> list[str]:
+    """What the test lines of each time-ordered split hold that training does not (scripts/split_drift.py); no
+    lines when nothing is measured."""
+    found = sorted(drift.glob("*.json"))
+    if not found:
+        return []
+    out = ["### What the later logs hold", "",
+           "Why a time-ordered figure is low, read from the data with no model: "
+           "`python scripts/split_drift.py DATA --dataset NAME -o runs/results/drift/NAME.json` (which also prints "
+           "the validation split's view, the one to design from). Unseen lines are grouped by a template mined on "
+           "them alone; a word is tied to one label when at least 20 training lines hold it and at least 95 % of "
+           "them share a label.", ""]
+    for path in found:
+        d = json.loads(path.read_text(encoding="utf-8"))
+        out += ["#" + line if line.startswith("### ") else line
+                for line in drift_markdown(d["dataset"], d, splits=("test",), top=5)] + [""]
+    return out  # ends with a blank line, as the page's sections do
+
+
 def results_page(runs: Path, lodo: Path, data: Path) -> str:
     chrono, paper = load_results(runs / "chrono" / "results.json"), load_results(runs / "paper" / "results.json")
     lines = [
@@ -150,6 +171,7 @@ def results_page(runs: Path, lodo: Path, data: Path) -> str:
         "by time train, the next 20 % validate, the last 20 % test; Drain templates, vocabulary and word vectors "
         "are fitted on the training lines only, and windows never reach across a split boundary.", "",
         *headline(chrono, "chrono"), "",
+        *drift_section(runs / "drift"),
         "## Other machines' logs: leave one dataset out", "",
         "`colog train` on two of casper, nssal and honey7 (the bundled model's recipe: `--format syslog --rule "
         "keywords-substring:@colog-reference --hidden 128 --ffn 512`), `colog evaluate RUN --on` every line of the "

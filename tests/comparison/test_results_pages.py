@@ -88,3 +88,16 @@ def test_the_keyword_mask_row_is_read_from_the_study(bundled, cache, tmp_path):
     assert f"**{rows['keywords masked']['macro_f1']:.4f} (1 seed)**" in row
     assert f"| {rows['keywords masked']['lines_still_matching']:,} |" in row
     assert "| 3; seeds [4] left out (one class) |" in row
+
+
+def test_the_drift_of_a_dataset_goes_under_the_headline(tmp_path):
+    runs = tmp_path / "runs"
+    (runs / "drift").mkdir(parents=True)
+    drift = {"dataset": "zookeeper", "key": "template", "splits": [
+        {"split": s, "n": 10, "anomalies": 1, "first": None, "last": None} for s in ("train", "valid", "test")],
+        "unseen": {name: {"n": 4, "anomalies": 2, "groups": [{"template": f"{name} line", "n": 4, "anomalies": 2}],
+                          "misleading_words": []} for name in ("valid", "test")}}
+    (runs / "drift" / "zookeeper.json").write_text(json.dumps(drift))
+    results, _ = pages(runs, tmp_path)
+    section = results.split("### What the later logs hold")[1].split("## Other machines")[0]
+    assert "#### zookeeper" in section and "`test line`" in section and "valid line" not in section

@@ -1,0 +1,113 @@
+"""What the later lines of a split hold that its training lines do not: the data behind a weak time-ordered
+figure, read without any model.
+
+Three views, per evaluated split (valid, test): the period and anomaly share of each split; the lines whose
+novelty key training never shows, grouped by a template mined on those lines alone (for reading only, never a
+model input); and the words training ties to one label that the unseen lines carry with the other label, which is
+where a learner of the training lines is led astray. Design reads the validation columns; test's explain a
+figure already measured.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+import pyarrow as pa
+
+from colog.features.split import SPLITS
+from colog.features.tokens import tokenize
+from colog.parsing.fields import DrainSettings
+from colog.parsing.templates import fit_templates
+
+# a word is tied to one label when at least this many training lines hold it and this share of them, or fewer
+# than 1 - it, are anomalous
+TIED_LINES = 20
+TIED_SHARE = 0.95
+
+
+def split_drift(table: pa.Table, labels: np.ndarray, split: np.ndarray, keys: np.ndarray, key: str,
+                settings: DrainSettings, max_len: int = 60, top: int = 8) -> dict:
+    """The three views as JSON-ready data. `keys`: each line's novelty key (`Prepared.keys`), named `key`;
+    `labels`: 1 anomalous, 0 normal."""
+    messages = table["message"].to_pylist()
+    stamps = table["timestamp"].to_pylist() if "timestamp" in table.column_names else [None] * len(messages)
+    seen = set(keys[split == 0].tolist())
+    unseen = np.array([k not in seen for k in keys.tolist()]) & (split > 0)
+    tokens = [set(tokenize(m, max_len)) for m in messages]
+    tied = _tied_words(tokens, labels, split == 0)
+    out = {"key": key, "splits": [], "unseen": {}}
+    for s, name in enumerate(SPLITS):
+        rows = split == s
+        dated = [t for t, r in zip(stamps, rows) if r and t is not None]
+        out["splits"].append({"split": name, "n": int(rows.sum()), "anomalies": int(labels[rows].sum()),
+                              "first": str(min(dated)) if dated else None, "last": str(max(dated)) if dated else None})
+        if s == 0:
+            continue
+        rows = np.flatnonzero(unseen & (split == s))
+        out["unseen"][name] = {"n": len(rows), "anomalies": int(labels[rows].sum()),
+                               "groups": _groups(messages, labels, rows, settings, top),
+                               "misleading_words": _misleading(tokens, labels, rows, tied, top)}
+    return out
+
+
+def _tied_words(tokens: list[set[str]], labels: np.ndarray, train: np.ndarray) -> dict[str, tuple[int, int]]:
+    """word -> (training lines holding it, how many anomalous), for the words tied to one label."""
+    lines, anomalous = Counter(), Counter()
+    for row in np.flatnonzero(train):
+        lines.update(tokens[row])
+        if labels[row]:
+            anomalous.update(tokens[row])
+    return {w: (n, anomalous[w]) for w, n in lines.items()
+            if n >= TIED_LINES and not 1 - TIED_SHARE < anomalous[w] / n < TIED_SHARE}
+
+
+def _groups(messages: list[str], labels: np.ndarray, rows: np.ndarray, settings: DrainSettings, top: int
+            ) -> list[dict]:
+    """The largest groups of `rows` by a template mined on them alone: template, lines, anomalous."""
+    picked = [messages[r] for r in rows]
+    _, ids, texts = fit_templates(picked, np.ones(len(picked), dtype=bool), settings)
+    lines, anomalous, text = Counter(), Counter(), {}
+    for i, (tid, row) in enumerate(zip(ids.tolist(), rows)):
+        lines[tid] += 1
+        anomalous[tid] += int(labels[row])
+        text.setdefault(tid, texts[i])
+    return [{"template": text[t], "n": n, "anomalies": anomalous[t]} for t, n in lines.most_common(top)]
+
+
+def _misleading(tokens: list[set[str]], labels: np.ndarray, rows: np.ndarray, tied: dict[str, tuple[int, int]],
+                top: int) -> list[dict]:
+    """The tied words that the most `rows` carry with the other label than training ties them to."""
+    against = Counter()
+    for row in rows:
+        for w in tokens[row]:
+            if w in tied and bool(labels[row]) != (tied[w][1] * 2 > tied[w][0]):
+                against[w] += 1
+    return [{"word": w, "train_lines": tied[w][0], "train_anomalous": tied[w][1], "lines_against": n}
+            for w, n in against.most_common(top)]
+
+
+def drift_markdown(name: str, drift: dict, splits: tuple[str, ...] = ("valid", "test"), top: int = 8
+                   ) -> list[str]:
+    """A dataset's drift as a page section: its splits, then per split of `splits` the unseen lines' `top`
+    largest groups and the words that mislead."""
+    out = [f"### {name}", "", "| split | lines | anomalous | from | to |", "|---|---|---|---|---|"]
+    out += [f"| {s['split']} | {s['n']:,} | {s['anomalies']:,} | {s['first'] or '–'} | {s['last'] or '–'} |"
+            for s in drift["splits"]]
+    for split in splits:
+        u = drift["unseen"][split]
+        out += ["", f"{split}: {u['n']:,} lines whose key ({drift['key']}) training never shows, "
+                f"{u['anomalies']:,} of them anomalous. Their largest groups:", "",
+                "| lines | anomalous | template (mined on these lines, for reading) |", "|---|---|---|"]
+        out += [f"| {g['n']:,} | {g['anomalies']:,} | `{_cell(g['template'])}` |" for g in u["groups"][:top]]
+        if u["misleading_words"]:
+            out += ["", "Words training ties to one label that these lines carry with the other:", "",
+                    "| word | training lines: anomalous / holding it | lines here with the other label |",
+                    "|---|---|---|"]
+            out += [f"| `{w['word']}` | {w['train_anomalous']:,} / {w['train_lines']:,} | {w['lines_against']:,} |"
+                    for w in u["misleading_words"][:top]]
+    return out
+
+
+def _cell(text: str | None) -> str:
+    return (text or "").replace("|", "\\|").replace("`", "'")[:100]
