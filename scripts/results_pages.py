@@ -22,7 +22,7 @@ from pathlib import Path
 
 from colog.comparison.benchmark import markdown_table, method_label
 from colog.evaluation.drift import drift_markdown
-from colog.evaluation.lodo import lodo_runs, lodo_table, shown_terms_ceiling, syslog_family_fired
+from colog.evaluation.lodo import error_rows, lodo_runs, lodo_table, shown_terms_ceiling, syslog_family_fired
 from colog.evaluation.metrics import mean_sd
 
 REPRODUCE = "bash scripts/reproduce_results.sh"
@@ -85,10 +85,13 @@ def lodo_section(lodo: Path, data: Path) -> list[str]:
     if not any(runs.values()):
         return ["Not measured yet: `bash scripts/build_model.sh --lodo SEED` for seeds 3, 4 and 5."]
     ceiling = shown_terms_ceiling(syslog_family_fired(data)) if data.is_dir() else None
+    errors = error_rows(runs, lodo)
     return lodo_table(runs, ceiling) + ([] if ceiling is None else [
         "", "The last column is what the labels allow: a model that knows exactly the keyword-list terms the two "
         "training datasets' labels show, and never raises a false alarm (src/colog/models/linux-syslog/MODEL.md "
-        "names the terms the held-out machine fires that training never shows)."])
+        "names the terms the held-out machine fires that training never shows)."]) + (
+        ["", "Where each fold's errors sit (its errors.csv, lines grouped by the tokens the model reads):", "", *errors]
+        if errors else [])
 
 
 def leak_table(leak: Path) -> list[str]:

@@ -23,3 +23,26 @@ def test_a_held_out_line_is_missed_only_when_none_of_its_terms_fires_elsewhere(b
     # a machine whose twin is among the others: every term it fires is shown, nothing is out of reach
     twin = shown_terms_ceiling(machines | {"copy": machines["auth"]})["copy"]
     assert twin["n_unshown"] == 0 and twin["macro_f1"] == 1.0
+
+
+def test_the_largest_error_groups_a_message_by_the_tokens_the_model_reads(tmp_path):
+    import csv
+
+    from colog.evaluation.lodo import error_rows, largest_error
+
+    run = tmp_path / "on-nssal-s3"
+    run.mkdir()
+    with (run / "errors.csv").open("w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["file", "line", "label", "predicted", "confidence", "anomaly_score", "unseen", "message"])
+        w.writerows([["syslog", i, "normal", "anomaly", 0.9, 0.9, "true", f"sd 2:0:0:{i}: [sdb] ASC=0x{i}"]
+                     for i in range(3)])  # one message to the model: only digits differ
+        w.writerows([["auth.log", 9, "anomaly", "normal", 0.9, 0.1, "true", "su: authentication failure"]] * 2)
+        w.writerow(["auth.log", 10, "normal", "anomaly", 0.9, 0.9, "true", "su: authentication failure"])
+    assert largest_error(run / "errors.csv") == {"errors": 6, "lines": 3, "message": "sd 2:0:0:0: [sdb] ASC=0x0",
+                                                 "kind": "false alarm"}
+    metrics = {"test": {"n": 12, "macro_f1": 0.5}}
+    rows = error_rows({"nssal": [(3, metrics)], "casper": [(3, metrics)]}, tmp_path)  # casper: no errors.csv
+    assert len([r for r in rows if r.startswith("| nssal | 3 | 0.5000 | 6 |")]) == 1 and "| casper |" not in "".join(rows)
+    assert "(false alarm) | 3 (25.0% of the held-out lines)" in rows[2] and "on nssal, seed 3" in rows[-1]
+    assert error_rows({"casper": [(3, metrics)]}, tmp_path) == []

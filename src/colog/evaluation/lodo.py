@@ -7,6 +7,7 @@ docs/results.md print this same table from them.
 
 from __future__ import annotations
 
+import csv
 import json
 import statistics
 from collections import Counter
@@ -15,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from colog.evaluation.metrics import classification_metrics, mean_sd
+from colog.features.tokens import sequence_key, tokenize
 
 # the bundled model's datasets, each held out in turn, and their folders under shared/data
 SYSLOG_FAMILY = {"casper": "casper-rw", "nssal": "dfrws-2009-nssal", "honey7": "honeynet-challenge7"}
@@ -80,3 +82,48 @@ def shown_terms_ceiling(fired: dict[str, list[frozenset[str]]], top: int = 4) ->
         out[held] = {"n": len(lines), "n_anomalies": int(labels.sum()), "n_unshown": int((labels > caught).sum()),
                      "macro_f1": m["macro_f1"], "top_unshown": unshown.most_common(top)}
     return out
+
+
+def largest_error(errors_csv: Path) -> dict:
+    """The one message (keyed by the tokens the model reads) behind the most wrong lines of a run's errors.csv:
+    on a log where one message repeats thousands of times, one verdict moves the whole figure."""
+    groups: Counter = Counter()
+    example: dict[tuple[int, str], str] = {}
+    with errors_csv.open(encoding="utf-8", newline="") as f:
+        for row in csv.DictReader(f):
+            key = (sequence_key(tokenize(row["message"])), row["label"])
+            groups[key] += 1
+            example.setdefault(key, row["message"])
+    if not groups:
+        return {"errors": 0}
+    (key, lines), total = groups.most_common(1)[0], sum(groups.values())
+    return {"errors": total, "lines": lines, "message": example[key],
+            "kind": "false alarm" if key[1] == "normal" else "missed"}
+
+
+def error_rows(runs: dict[str, list[tuple[int, dict]]], lodo: Path) -> list[str]:
+    """Per fold and seed: its errors and the message behind the most of them, from on-NAME-sS/errors.csv, and a
+    sentence on the largest such group; nothing where no fold has its errors."""
+    worst: tuple[float, str, int, int] | None = None  # (share of the held-out lines, fold, seed, lines)
+    out = ["| held out | seed | macro-F1 | wrong lines | the message behind the most of them | its lines |",
+           "|---|---|---|---|---|---|"]
+    for name, seeded in runs.items():
+        for seed, metrics in seeded:
+            path = lodo / f"on-{name}-s{seed}" / "errors.csv"
+            if not path.is_file():
+                continue
+            e = largest_error(path)
+            if e["errors"]:
+                shown = e["message"][:70].replace("|", "/").replace("`", "'")
+                share = e["lines"] / metrics["test"]["n"]
+                top = f"`{shown}` ({e['kind']}) | {e['lines']:,} ({share:.1%} of the held-out lines)"
+                worst = max(worst or (share, name, seed, e["lines"]), (share, name, seed, e["lines"]))
+            else:
+                top = "– | –"
+            out.append(f"| {name} | {seed} | {metrics['test']['macro_f1']:.4f} | {e['errors']:,} | {top} |")
+    if worst is None:
+        return []
+    share, name, seed, lines = worst
+    return out + ["", f"The largest: on {name}, seed {seed}, one message's verdict makes {lines:,} lines wrong "
+                  f"({share:.1%} of its lines). A log where one message repeats thousands of times moves with that one "
+                  "verdict, which is where a wide spread across seeds comes from."]
