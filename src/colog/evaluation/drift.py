@@ -15,7 +15,7 @@ from collections import Counter
 import numpy as np
 import pyarrow as pa
 
-from colog.features.split import SPLITS
+from colog.features.split import SPLITS, unseen_mask
 from colog.features.tokens import tokenize
 from colog.parsing.fields import DrainSettings
 from colog.parsing.templates import fit_templates
@@ -32,8 +32,6 @@ def split_drift(table: pa.Table, labels: np.ndarray, split: np.ndarray, keys: np
     `labels`: 1 anomalous, 0 normal."""
     messages = table["message"].to_pylist()
     stamps = table["timestamp"].to_pylist() if "timestamp" in table.column_names else [None] * len(messages)
-    seen = set(keys[split == 0].tolist())
-    unseen = np.array([k not in seen for k in keys.tolist()]) & (split > 0)
     tokens = [set(tokenize(m, max_len)) for m in messages]
     tied = _tied_words(tokens, labels, split == 0)
     out = {"key": key, "splits": [], "unseen": {}}
@@ -44,7 +42,7 @@ def split_drift(table: pa.Table, labels: np.ndarray, split: np.ndarray, keys: np
                               "first": str(min(dated)) if dated else None, "last": str(max(dated)) if dated else None})
         if s == 0:
             continue
-        rows = np.flatnonzero(unseen & (split == s))
+        rows = np.flatnonzero(unseen_mask(keys, split, s))
         out["unseen"][name] = {"n": len(rows), "anomalies": int(labels[rows].sum()),
                                "groups": _groups(messages, labels, rows, settings, top),
                                "misleading_words": _misleading(tokens, labels, rows, tied, top)}
