@@ -101,3 +101,21 @@ def test_the_drift_of_a_dataset_goes_under_the_headline(tmp_path):
     results, _ = pages(runs, tmp_path)
     section = results.split("### What the later logs hold")[1].split("## Other machines")[0]
     assert "#### zookeeper" in section and "`test line`" in section and "valid line" not in section
+
+
+def test_colog_with_options_is_set_beside_plain_colog_on_the_seeds_both_ran(tmp_path):
+    runs = tmp_path / "runs"
+    (runs / "chrono").mkdir(parents=True)
+    base = {"dataset": "zookeeper", "protocol": "chronological", "label_source": "level:WARN", "n_test_unseen": 9,
+            "unseen_macro_f1": 0.5, "unseen_key": "template", "n_test_unseen_anomalies": 2,
+            "n_test": 20, "train_seconds": 1.0, "infer_seconds": 0.1}
+    rows = [base | {"method": "colog", "options": "", "seed": s, "macro_f1": f} for s, f in [(3, 0.5), (4, 0.7)]]
+    rows += [base | {"method": "colog", "options": "unk_dropout=0.1", "seed": s, "macro_f1": f}
+             for s, f in [(3, 0.8), (4, 0.8), (5, 0.9)]]  # seed 5 has no plain run: left out of the pair
+    rows += [base | {"method": "dt", "options": "", "seed": s, "macro_f1": 0.6} for s in (3, 4)]
+    (runs / "chrono" / "results.json").write_text(json.dumps(rows))
+    results, _ = pages(runs, tmp_path)
+    row = next(line for line in results.splitlines() if line.startswith("| zookeeper | `unk_dropout=0.1`"))
+    assert "| 3, 4 | 0.6000 ± 0.1414 | **0.8000 ± 0.0000** | +0.2000 ± 0.1414 |" in row
+    headline = next(line for line in results.splitlines() if line.startswith("| zookeeper | `level"))
+    assert "**0.6000 ± 0.1414**" in headline and "dt: 0.6000" in headline  # the variant is no learned baseline

@@ -120,9 +120,10 @@ def validation_score(truth: ArrayLike, probs: np.ndarray, class_names: list[str]
     return classification_metrics(t, probs.argmax(1), class_names)["macro_f1"], -loss
 
 
-def mean_sd(values: list[float]) -> str:
+def mean_sd(values: list[float], signed: bool = False) -> str:
     """A figure over seeds as every results page prints it: mean ± sample standard deviation, or the one value
-    and "(1 seed)"."""
+    and "(1 seed)"; `signed` for a difference."""
+    form = "+.4f" if signed else ".4f"
     if len(values) == 1:
-        return f"{values[0]:.4f} (1 seed)"
-    return f"{statistics.mean(values):.4f} ± {statistics.stdev(values):.4f}"
+        return f"{values[0]:{form}} (1 seed)"
+    return f"{statistics.mean(values):{form}} ± {statistics.stdev(values):.4f}"
