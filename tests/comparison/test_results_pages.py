@@ -116,6 +116,6 @@ def test_colog_with_options_is_set_beside_plain_colog_on_the_seeds_both_ran(tmp_
     (runs / "chrono" / "results.json").write_text(json.dumps(rows))
     results, _ = pages(runs, tmp_path)
     row = next(line for line in results.splitlines() if line.startswith("| zookeeper | `unk_dropout=0.1`"))
-    assert "| 3, 4 | 0.6000 ± 0.1414 | **0.8000 ± 0.0000** | +0.2000 ± 0.1414 |" in row
+    assert "| 3, 4 | 0.6000 ± 0.1414 | **0.8000 ± 0.0000** | +0.2000 ± 0.1414 | yes |" in row
     headline = next(line for line in results.splitlines() if line.startswith("| zookeeper | `level"))
     assert "**0.6000 ± 0.1414**" in headline and "dt: 0.6000" in headline  # the variant is no learned baseline
