@@ -48,6 +48,7 @@ def test_zookeepers_test_period_holds_client_sessions_training_never_shows(share
     assert words["for"]["train_anomalous"] == words["for"]["train_lines"]  # every training line with it is WARN
     page = "\n".join(drift_markdown("zookeeper", drift, splits=("test",)))
     assert "| `for` |" in page and "valid:" not in page and "### zookeeper" in done.stdout
+    assert "Protocol chronological, labels `level:WARN,ERROR,FATAL`." in page
 
 
 def test_a_bad_dataset_is_one_line_and_writes_nothing(tmp_path):

@@ -89,7 +89,10 @@ def drift_markdown(name: str, drift: dict, splits: tuple[str, ...] = ("valid", "
                    ) -> list[str]:
     """A dataset's drift as a page section: its splits, then per split of `splits` the unseen lines' `top`
     largest groups and the words that mislead."""
-    out = [f"### {name}", "", "| split | lines | anomalous | from | to |", "|---|---|---|---|---|"]
+    named = [f"Protocol {drift['protocol']}"] if "protocol" in drift else []
+    named += [f"labels `{drift['label_source']}`"] if "label_source" in drift else []
+    out = [f"### {name}", "", *([", ".join(named) + ".", ""] if named else []),
+           "| split | lines | anomalous | from | to |", "|---|---|---|---|---|"]
     out += [f"| {s['split']} | {s['n']:,} | {s['anomalies']:,} | {s['first'] or '–'} | {s['last'] or '–'} |"
             for s in drift["splits"]]
     for split in splits:
