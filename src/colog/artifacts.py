@@ -24,6 +24,16 @@ STDOUT = Path("-")
 KINDS = {".parquet": "parquet", ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}
 
 
+def markdown_cell(text: str | None, limit: int = 160, code: bool = False) -> str:
+    """Text for one cell of a Markdown table: one line, cut at `limit` characters with " …", pipes escaped (GitHub
+    tables need it inside code spans too); `code` sets it in backticks, its own backticks turned to quotes."""
+    text = (text or "").replace("\n", " ")
+    if code:
+        text = text.replace("`", "'")
+    text = (text[:limit] + " …" if len(text) > limit else text).replace("|", "\\|")
+    return f"`{text}`" if code else text
+
+
 @contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path beside `path`; rename it onto `path` only if the block succeeds."""

@@ -64,3 +64,11 @@ def test_the_page_keeps_the_top_rows(top):
         {"template": f"t{i} | x", "n": 1, "anomalies": 0} for i in range(5)], "misleading_words": []}}}
     page = drift_markdown("d", drift, splits=("test",), top=top)
     assert sum(line.startswith("| 1 |") for line in page) == top and "`t0 \\| x`" in page[-top]
+
+
+def test_a_table_cell_is_one_line_with_its_pipes_escaped_and_long_text_cut():
+    from colog.artifacts import markdown_cell
+
+    assert markdown_cell("a | b\nc") == "a \\| b c"
+    assert markdown_cell("x`y|z", code=True) == "`x'y\\|z`"
+    assert markdown_cell("abcdef", limit=3) == "abc …" and markdown_cell(None) == ""

@@ -11,7 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from colog.artifacts import atomic_path
+from colog.artifacts import atomic_path, markdown_cell
 from colog.detection.verdict import Verdict
 from colog.errors import OutputError
 
@@ -82,15 +82,16 @@ class Summary:
                f"## Flagged templates (top {TOP})", "",
                "| count | template | new | highest P | first | last | example |", "|---|---|---|---|---|---|---|"]
         for t in d["top_templates"]:
-            out.append(f"| {t['count']:,} | {_cell(t['template'])} | {'yes' if t['new_template'] else 'no'} | "
-                       f"{t['highest_probability']:.3f} | {t['first']} | {t['last']} | {_cell(t['example'])} |")
+            out.append(f"| {t['count']:,} | {markdown_cell(t['template'])} | {'yes' if t['new_template'] else 'no'} "
+                       f"| {t['highest_probability']:.3f} | {t['first']} | {t['last']} | "
+                       f"{markdown_cell(t['example'])} |")
         out += ["", f"## Hosts (top {TOP})", "", "| count | host |", "|---|---|"]
-        out += [f"| {h['count']:,} | {_cell(h['host'])} |" for h in d["top_hosts"]]
+        out += [f"| {h['count']:,} | {markdown_cell(h['host'])} |" for h in d["top_hosts"]]
         out += ["", f"## Hours (top {TOP})", "", "| count | hour |", "|---|---|"]
         out += [f"| {h['count']:,} | {h['hour']} |" for h in d["top_hours"]]
         out += ["", "## How far each file is from the training logs", "",
                 "| file | lines | unknown words | new templates | file type known |", "|---|---|---|---|---|"]
-        out += [f"| {_cell(f)} | {s['lines']:,} | {s['oov_share']:.0%} | {s['new_template_share']:.0%} | "
+        out += [f"| {markdown_cell(f)} | {s['lines']:,} | {s['oov_share']:.0%} | {s['new_template_share']:.0%} | "
                 f"{ {True: 'yes', False: '**no**', None: '-'}[s['file_type_known']] } |"
                 for f, s in d["files_unlike_training"].items()]
         return "\n".join(out) + "\n"
@@ -103,9 +104,3 @@ class Summary:
         text = json.dumps(self.to_dict(), indent=2) + "\n" if suffix == ".json" else self.to_markdown()
         with atomic_path(path) as tmp:
             tmp.write_text(text, encoding="utf-8")
-
-
-def _cell(text: str, limit: int = 160) -> str:
-    """A table cell: pipes escaped, long text cut."""
-    text = text.replace("|", "\\|").replace("\n", " ")
-    return text[:limit] + " …" if len(text) > limit else text

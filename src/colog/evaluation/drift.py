@@ -15,6 +15,7 @@ from collections import Counter
 import numpy as np
 import pyarrow as pa
 
+from colog.artifacts import markdown_cell
 from colog.features.split import SPLITS, unseen_mask
 from colog.features.tokens import tokenize
 from colog.parsing.fields import DrainSettings
@@ -100,7 +101,8 @@ def drift_markdown(name: str, drift: dict, splits: tuple[str, ...] = ("valid", "
         out += ["", f"{split}: {u['n']:,} lines whose key ({drift['key']}) training never shows, "
                 f"{u['anomalies']:,} of them anomalous. Their largest groups:", "",
                 "| lines | anomalous | template (mined on these lines, for reading) |", "|---|---|---|"]
-        out += [f"| {g['n']:,} | {g['anomalies']:,} | `{_cell(g['template'])}` |" for g in u["groups"][:top]]
+        out += [f"| {g['n']:,} | {g['anomalies']:,} | {markdown_cell(g['template'], 100, code=True)} |"
+                for g in u["groups"][:top]]
         if u["misleading_words"]:
             out += ["", "Words training ties to one label that these lines carry with the other:", "",
                     "| word | training lines: anomalous / holding it | lines here with the other label |",
@@ -108,7 +110,3 @@ def drift_markdown(name: str, drift: dict, splits: tuple[str, ...] = ("valid", "
             out += [f"| `{w['word']}` | {w['train_anomalous']:,} / {w['train_lines']:,} | {w['lines_against']:,} |"
                     for w in u["misleading_words"][:top]]
     return out
-
-
-def _cell(text: str | None) -> str:
-    return (text or "").replace("|", "\\|").replace("`", "'")[:100]

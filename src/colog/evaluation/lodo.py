@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from colog.artifacts import markdown_cell
 from colog.evaluation.metrics import classification_metrics, mean_sd
 from colog.features.tokens import sequence_key, tokenize
 
@@ -114,9 +115,9 @@ def error_rows(runs: dict[str, list[tuple[int, dict]]], lodo: Path) -> list[str]
                 continue
             e = largest_error(path)
             if e["errors"]:
-                shown = e["message"][:70].replace("|", "/").replace("`", "'")
                 share = e["lines"] / metrics["test"]["n"]
-                top = f"`{shown}` ({e['kind']}) | {e['lines']:,} ({share:.1%} of the held-out lines)"
+                top = (f"{markdown_cell(e['message'], 70, code=True)} ({e['kind']}) | {e['lines']:,} ({share:.1%} of "
+                       "the held-out lines)")
                 worst = max(worst or (share, name, seed, e["lines"]), (share, name, seed, e["lines"]))
             else:
                 top = "– | –"
