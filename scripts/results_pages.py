@@ -190,8 +190,7 @@ def drift_section(drift: Path) -> list[str]:
            "them share a label.", ""]
     for path in found:
         d = json.loads(path.read_text(encoding="utf-8"))
-        out += ["#" + line if line.startswith("### ") else line
-                for line in drift_markdown(d["dataset"], d, splits=("test",), top=5)] + [""]
+        out += drift_markdown(d["dataset"], d, splits=("test",), top=5, heading="####") + [""]
     return out  # ends with a blank line, as the page's sections do
 
 

@@ -86,13 +86,13 @@ def _misleading(tokens: list[set[str]], labels: np.ndarray, rows: np.ndarray, ti
             for w, n in against.most_common(top)]
 
 
-def drift_markdown(name: str, drift: dict, splits: tuple[str, ...] = ("valid", "test"), top: int = 8
-                   ) -> list[str]:
+def drift_markdown(name: str, drift: dict, splits: tuple[str, ...] = ("valid", "test"), top: int = 8,
+                   heading: str = "###") -> list[str]:
     """A dataset's drift as a page section: its splits, then per split of `splits` the unseen lines' `top`
-    largest groups and the words that mislead."""
+    largest groups and the words that mislead; the name under a `heading` of the page's level."""
     named = [f"Protocol {drift['protocol']}"] if "protocol" in drift else []
     named += [f"labels `{drift['label_source']}`"] if "label_source" in drift else []
-    out = [f"### {name}", "", *([", ".join(named) + ".", ""] if named else []),
+    out = [f"{heading} {name}", "", *([", ".join(named) + ".", ""] if named else []),
            "| split | lines | anomalous | from | to |", "|---|---|---|---|---|"]
     out += [f"| {s['split']} | {s['n']:,} | {s['anomalies']:,} | {s['first'] or '–'} | {s['last'] or '–'} |"
             for s in drift["splits"]]
