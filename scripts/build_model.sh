@@ -3,18 +3,23 @@
 # casper, nssal and honey7 system logs with the CoLog authors' keyword lists, nothing else. About 20 minutes
 # for the model on 2 cores; `--lodo SEED` first runs the leave-one-dataset-out check for that seed (about an
 # hour: three trainings on two datasets each, each scored on the third); `--lodo-only SEED` runs only that.
+# Flags after the seed are added to the recipe for those runs, which go to runs/lodo/with/FLAGS
+# (`--lodo-only 3 --unk-dropout 0.1` -> runs/lodo/with/unk-dropout-0.1).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 RECIPE=(--format syslog --rule keywords-substring:@colog-reference --hidden 128 --ffn 512)
 declare -A P=([casper]=$D/casper-rw/logs [nssal]=$D/dfrws-2009-nssal/logs [honey7]=$D/honeynet-challenge7/logs)
 if [ "${1:-}" = "--lodo" ] || [ "${1:-}" = "--lodo-only" ]; then
   S=$2
+  EXTRA=("${@:3}")
+  L=runs/lodo
+  [ ${#EXTRA[@]} -gt 0 ] && L=runs/lodo/with/$(echo "${EXTRA[*]}" | sed 's/^-*//; s/ -*/-/g')
   for held in honey7 nssal casper; do
     train=()
     for k in casper nssal honey7; do [ "$k" != "$held" ] && train+=("${P[$k]}"); done
-    [ -f "runs/lodo/on-$held-s$S/metrics.json" ] && continue  # this fold is done: resume with the next
-    $COLOG train "${train[@]}" "${RECIPE[@]}" --seed "$S" -o "runs/lodo/without-$held-s$S" --overwrite
-    $COLOG evaluate "runs/lodo/without-$held-s$S" --on "${P[$held]}" --dataset "$held" -o "runs/lodo/on-$held-s$S"
+    [ -f "$L/on-$held-s$S/metrics.json" ] && continue  # this fold is done: resume with the next
+    $COLOG train "${train[@]}" "${RECIPE[@]}" "${EXTRA[@]}" --seed "$S" -o "$L/without-$held-s$S" --overwrite
+    $COLOG evaluate "$L/without-$held-s$S" --on "${P[$held]}" --dataset "$held" -o "$L/on-$held-s$S"
   done
   [ "$1" = "--lodo-only" ] && exit 0
 fi

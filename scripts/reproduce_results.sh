@@ -80,6 +80,11 @@ main() {
 
   bench paper paper ""
 
+  for s in "${SEEDS[@]}"; do  # does zookeeper's option carry to another machine's logs? (runs/lodo/with/...)
+    bash scripts/build_model.sh --lodo-only "$s" --unk-dropout 0.1 > $R/logs/lodo-unk-s$s.log 2>&1
+  done
+
+  .venv/bin/python scripts/model_card.py src/colog/models/linux-syslog --lodo runs/lodo
   .venv/bin/python scripts/results_pages.py --runs $R --lodo runs/lodo
 }
 

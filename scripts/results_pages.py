@@ -22,7 +22,8 @@ from pathlib import Path
 
 from colog.comparison.benchmark import markdown_table, method_label
 from colog.evaluation.drift import drift_markdown
-from colog.evaluation.lodo import error_rows, lodo_runs, lodo_table, shown_terms_ceiling, syslog_family_fired
+from colog.evaluation.lodo import (error_rows, lodo_runs, lodo_table, option_rows, shown_terms_ceiling,
+                                   syslog_family_fired)
 from colog.evaluation.metrics import mean_sd
 
 REPRODUCE = "bash scripts/reproduce_results.sh"
@@ -122,10 +123,13 @@ def lodo_section(lodo: Path, data: Path) -> list[str]:
         return ["Not measured yet: `bash scripts/build_model.sh --lodo SEED` for seeds 3, 4 and 5."]
     ceiling = shown_terms_ceiling(syslog_family_fired(data)) if data.is_dir() else None
     errors = error_rows(runs, lodo)
+    options = option_rows(lodo)
     return lodo_table(runs, ceiling) + ([] if ceiling is None else [
         "", "The last column is what the labels allow: a model that knows exactly the keyword-list terms the two "
         "training datasets' labels show, and never raises a false alarm (src/colog/models/linux-syslog/MODEL.md "
         "names the terms the held-out machine fires that training never shows)."]) + (
+        ["", "The recipe with an option of ours added (`bash scripts/build_model.sh --lodo-only SEED OPTIONS`), on the "
+         "same seeds:", "", *options] if options else []) + (
         ["", "Where each fold's errors sit (its errors.csv, lines grouped by the tokens the model reads):", "", *errors]
         if errors else [])
 

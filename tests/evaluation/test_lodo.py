@@ -46,3 +46,24 @@ def test_the_largest_error_groups_a_message_by_the_tokens_the_model_reads(tmp_pa
     assert len([r for r in rows if r.startswith("| nssal | 3 | 0.5000 | 6 |")]) == 1 and "| casper |" not in "".join(rows)
     assert "(false alarm) | 3 (25.0% of the held-out lines)" in rows[2] and "on nssal, seed 3" in rows[-1]
     assert error_rows({"casper": [(3, metrics)]}, tmp_path) == []
+
+
+def test_an_option_is_compared_with_the_recipe_on_the_seeds_both_have(tmp_path):
+    import json
+
+    from colog.evaluation.lodo import option_rows
+
+    def fold(where, seed, f1, options):
+        run = where / f"on-nssal-s{seed}"
+        run.mkdir(parents=True)
+        (run / "metrics.json").write_text(json.dumps({"options": options, "test": {"macro_f1": f1}}))
+
+    assert option_rows(tmp_path) == []  # no variant run: no table
+    for seed, f1 in ((3, 0.62), (4, 0.92), (5, 0.91)):
+        fold(tmp_path, seed, f1, "--hidden 128")
+    variant = tmp_path / "with" / "unk-dropout-0.1"
+    for seed, f1 in ((3, 0.88), (4, 0.91)):  # seed 5 not run yet: left out of both columns
+        fold(variant, seed, f1, "--hidden 128 --unk-dropout 0.1")
+    rows = option_rows(tmp_path)
+    assert len(rows) == 3 and rows[2].startswith("| nssal | `--hidden 128 --unk-dropout 0.1` | 3, 4 | 0.7700 ± ")
+    assert "**0.8950 ± 0.0212**" in rows[2] and "| +0.1250 ± 0.1909 |" in rows[2]

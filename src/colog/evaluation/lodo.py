@@ -1,8 +1,9 @@
 """The leave-one-dataset-out table: one row per held-out dataset, read from `colog evaluate RUN --on` outputs,
 and the ceiling that keyword labels put on it.
 
-scripts/build_model.sh --lodo SEED writes DIR/on-NAME-sSEED/metrics.json (protocol cross); the model card and
-docs/results.md print this same table from them.
+scripts/build_model.sh --lodo SEED writes DIR/on-NAME-sSEED/metrics.json (protocol cross), and with training
+options added to the recipe DIR/with/OPTIONS/on-NAME-sSEED; the model card and docs/results.md print these same
+tables from them.
 """
 
 from __future__ import annotations
@@ -56,6 +57,28 @@ def lodo_table(runs: dict[str, list[tuple[int, dict]]], ceiling: dict[str, dict]
                    f"{metrics[0]['test_unseen']['n']:,} of {t[0]['n']:,} | "
                    f"{mean_sd([m['test_unseen']['macro_f1'] for m in metrics])} |{limit}")
     return out
+
+
+def option_rows(lodo: Path) -> list[str]:
+    """The recipe with options added (each LODO/with/* directory) beside the plain recipe, on the seeds both have:
+    whether an option chosen elsewhere also carries to another machine's logs. Nothing where none was run."""
+    plain = lodo_runs(lodo)
+    out = []
+    for variant in sorted(p for p in (lodo / "with").glob("*") if p.is_dir()):
+        for name, seeded in lodo_runs(variant).items():
+            ours = {s: m["test"]["macro_f1"] for s, m in seeded}
+            base = {s: m["test"]["macro_f1"] for s, m in plain.get(name, [])}
+            seeds = sorted(set(ours) & set(base))
+            if not seeds:
+                continue
+            options = dict(seeded)[seeds[0]]["options"]
+            out.append(f"| {name} | `{options}` | {', '.join(map(str, seeds))} | {mean_sd([base[s] for s in seeds])} "
+                       f"| **{mean_sd([ours[s] for s in seeds])}** | "
+                       f"{mean_sd([ours[s] - base[s] for s in seeds], signed=True)} |")
+    if not out:
+        return []
+    return ["| held out | options | seeds | the recipe | with the options | difference, per seed |",
+            "|---|---|---|---|---|---|", *out]
 
 
 def syslog_family_fired(data: Path) -> dict[str, list[frozenset[str]]]:
