@@ -203,6 +203,22 @@ def test_summary_folds_repeats_and_fail_on_anomaly_sets_the_exit_code(casper_run
     assert "name a .md or .json file" in capsys.readouterr().err
 
 
+def test_detect_says_where_a_missing_year_came_from_and_takes_one(casper_run, write_log, tmp_path, capsys):
+    log = write_log("auth.log", "Dec 31 23:59:59 ubuntu su[1]: pam_unix(su:session): session opened for user root\n"
+                                "Jan  1 00:00:01 ubuntu su[1]: pam_unix(su:session): session closed for user root\n")
+    out = tmp_path / "v.jsonl"
+    assert main(["detect", str(casper_run), str(log), "-o", str(out)]) == 0
+    warned = [line for line in capsys.readouterr().err.splitlines() if "modification time" in line]
+    assert len(warned) == 1 and "(auth.log: " in warned[0] and "--year" in warned[0]
+    assert main(["detect", str(casper_run), str(log), "-o", str(out), "--year", "2008"]) == 0
+    assert "modification time" not in capsys.readouterr().err
+    stamps = [json.loads(line)["timestamp"] for line in out.read_text().splitlines()]
+    assert stamps == ["2008-12-31T23:59:59", "2009-01-01T00:00:01"]  # the file rolls into the next year
+    assert main(["detect", str(casper_run), str(log), "-o", str(out), "--year", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "year 0 is outside 1-9999" in err and "Traceback" not in err
+
+
 def test_a_file_unlike_the_training_logs_is_said_to_be_so_once(casper_run, bundled, shared, tmp_path, capsys):
     ssh = shared / "loghub-2k" / "OpenSSH" / "OpenSSH_2k.log"
     summary = tmp_path / "s.json"

@@ -93,3 +93,15 @@ def test_kernel_uptime_becomes_a_field_in_the_table(write_log):
     assert table["uptime"].to_pylist() == [1.9988, 12.5, None]
     assert table["message"].to_pylist() == ["EISA: Probing bus 0 at eisa.0", "Initializing cgroup subsys cpu",
                                            "no uptime here"]
+
+
+def test_a_stream_rolls_its_years_over_as_a_whole_file_does():
+    from colog.parsing.years import Rollover
+
+    stamps = [datetime(NO_YEAR, 12, 28), datetime(NO_YEAR, 12, 31), datetime(NO_YEAR, 1, 2), datetime(NO_YEAR, 1, 7)]
+    years = Rollover(2008)
+    assert [years(t) for t in stamps] == infer_years(stamps, first_year=2008, modified=datetime(2030, 1, 1))
+    late = Rollover(9999)
+    late(datetime(NO_YEAR, 12, 31))
+    with pytest.raises(CologError, match="would pass 9999"):
+        late(datetime(NO_YEAR, 1, 2))

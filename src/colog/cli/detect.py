@@ -59,7 +59,7 @@ def detect(given: list[Path] = typer.Argument(..., metavar="[RUNDIR] PATH",
            name: str = options.STDIN_NAME,
            out: Optional[Path] = VERDICTS_OUT,
            threshold: float = options.THRESHOLD, explain: bool = options.EXPLAIN, max_line_bytes: int = options.MAX_LINE,
-           precision: Precision = options.PRECISION,
+           precision: Precision = options.PRECISION, year: Optional[int] = options.YEAR,
            summary: Optional[Path] = typer.Option(None, "--summary", metavar="FILE",
                                                   help="Also write what was flagged, by template, host and hour, "
                                                        "repeats folded: FILE.md or FILE.json."),
@@ -74,7 +74,7 @@ def detect(given: list[Path] = typer.Argument(..., metavar="[RUNDIR] PATH",
     """One verdict per input line, in input order: where, when, what, and how likely it is anomalous."""
     from colog.parsing.readers import discover
 
-    config = DetectConfig(explain=explain, threshold=threshold, strict=True, max_line_bytes=max_line_bytes)
+    config = DetectConfig(explain=explain, threshold=threshold, strict=True, max_line_bytes=max_line_bytes, year=year)
     if summary is not None and summary.suffix.lower() not in (".md", ".json"):
         raise typer.BadParameter(f"--summary {summary}: name a .md or .json file")
     rundir, paths = _model_and_inputs(given, model, 1)
@@ -133,10 +133,19 @@ def _detect(rundir: Path, files: list, out: Path | None, config: DetectConfig, p
         last = session.close()
         emit(last)
         tally.counts.add(last)
+    _warn_guessed_years(results)
     for warning in familiarity.finish():
         logger.warning(warning)
     found.signals = familiarity.to_dict()
     typer.echo(tally.line("detect"), err=True)
+
+
+def _warn_guessed_years(results: list) -> None:
+    from colog.detection.batch import guessed_years_warning
+
+    warning = guessed_years_warning(results)
+    if warning:
+        logger.warning(warning)
 
 
 def _detect_on_ray(rundir: Path, files: list, out: Path | None, address: str | None, workers: int,
@@ -158,6 +167,7 @@ def _detect_on_ray(rundir: Path, files: list, out: Path | None, address: str | N
         if r.skipped:
             logger.warning("skipping %s", r.skipped)
     require_some_log(results)
+    _warn_guessed_years(results)
     for shard in sorted(out.glob("part-*.jsonl")):  # the summary reads back what the workers wrote
         with shard.open(encoding="utf-8") as fh:
             verdicts = [Verdict.from_dict(json.loads(line)) for line in fh]

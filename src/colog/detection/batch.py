@@ -38,6 +38,7 @@ class FileResult:
     counts: Counts
     seconds: float
     skipped: str = ""  # why the file was skipped (no log format fits it), else ""
+    guessed_year: int | None = None  # its headers carry no year: the one its first line got from the file's mtime
 
 
 def detect_file(session: Session, log: LogFile, emit: Callable[[list[Verdict]], None],
@@ -59,7 +60,17 @@ def detect_file(session: Session, log: LogFile, emit: Callable[[list[Verdict]], 
         if log.explicit:
             raise
         return FileResult(log.name, counts, time.perf_counter() - start, str(exc))
-    return FileResult(log.name, counts, time.perf_counter() - start)
+    return FileResult(log.name, counts, time.perf_counter() - start, guessed_year=session.guessed_years.get(log.name))
+
+
+def guessed_years_warning(results: list[FileResult]) -> str | None:
+    """One line for files whose headers carry no year (RFC 3164): said once, as `colog parse` says it."""
+    guessed = [r for r in results if r.guessed_year is not None]
+    if not guessed:
+        return None
+    more = f" and {len(guessed) - 1} more files" if len(guessed) > 1 else ""
+    return (f"the year of the timestamps comes from the files' modification time ({guessed[0].file}: "
+            f"{guessed[0].guessed_year}{more}); --year gives the first line's year")
 
 
 def require_some_log(results: list[FileResult]) -> None:

@@ -22,7 +22,7 @@ from colog.labeling import WindowSpec
 from colog.parsing.fields import NO_YEAR, Fields, LineFormat
 from colog.parsing.parser import split_uptime
 from colog.parsing.readers import STDIN
-from colog.parsing.years import near
+from colog.parsing.years import Rollover, near
 
 SAMPLE_LINES = 200  # a new file's format is chosen from (at most) this many of its first lines
 # lines of a file scored together: bigger chunks give SBERT and the model bigger, less padded batches (cold nssal
@@ -68,10 +68,11 @@ class _Item:
 class _File:
     """Per-file state: its format, its last W lines, and lines still waiting for their context."""
 
-    def __init__(self, fmt: LineFormat, size: int, source: str, written: datetime):
+    def __init__(self, fmt: LineFormat, size: int, source: str, written: datetime, year: int | None):
         self.fmt = fmt
         self.source = source  # the file type when the run reads source tokens, else ""
-        self.written = written  # when the file was last written: a header without a year is read near it
+        self.written = written  # when the file was last written: a header without a year is read near it ...
+        self.years = Rollover(year) if year is not None else None  # ... unless its first line's year is given
         self.recent: deque[tuple[int, int, str]] = deque(maxlen=size)  # (uid, line number, message)
         self.waiting: deque[_Item] = deque()
 
@@ -88,6 +89,7 @@ class Session:
         self._ready: list[_Item] = []  # window complete, not scored yet
         self._seeds: dict[str, list] = {}  # file -> [[line, message]] seen before a resume
         self._written: dict[str, datetime] = {}  # file -> its modification time, for files read whole
+        self.guessed_years: dict[str, int] = {}  # file -> the year its first yearless header got from `written`
 
     def feed(self, lines: list[LogLine]) -> list[Verdict]:
         """Take lines; return the verdicts that are complete, in input order."""
@@ -122,7 +124,8 @@ class Session:
 
     def _open(self, sample: list[str], name: str) -> _File:
         fmt, source = self.scoring.open_file(name, sample, self.config.strict)
-        state = self._files[name] = _File(fmt, self.window.size, source, self._written.pop(name, datetime.now()))
+        state = self._files[name] = _File(fmt, self.window.size, source, self._written.pop(name, datetime.now()),
+                                          self.config.year)
         for number, message in self._seeds.pop(name, []):
             state.recent.append((self.scoring.intern(source, message).uid, int(number), message))
         return state
@@ -159,7 +162,11 @@ class Session:
         state = self._files.get(line.file) or self._open([line.text], line.file)  # ended before: a new file
         fields = state.fmt.match(line.text)
         if fields is not None and fields.timestamp is not None and fields.timestamp.year == NO_YEAR:
-            fields = fields._replace(timestamp=near(fields.timestamp, state.written))
+            if state.years is not None:
+                fields = fields._replace(timestamp=state.years(fields.timestamp))
+            else:
+                fields = fields._replace(timestamp=near(fields.timestamp, state.written))
+                self.guessed_years.setdefault(line.file, fields.timestamp.year)
         message = split_uptime(fields.message if fields is not None else line.text.strip())[1]
         interned = self.scoring.intern(state.source, message)
         uid = interned.uid

@@ -50,6 +50,22 @@ def infer_years(stamps: list[datetime | None], first_year: int | None, modified:
     return [ts if off is None else _with_year(ts, base + off) for ts, off in zip(stamps, offsets)]
 
 
+class Rollover:
+    """Years for one file's placeholder-year timestamps as they stream in, from its first line's year (`--year`):
+    a step back of more than a month is a new year, as `infer_years` reads a whole file."""
+
+    def __init__(self, first_year: int):
+        self.year, self.previous = first_year, None
+
+    def __call__(self, ts: datetime) -> datetime:
+        if self.previous is not None and ts + _ROLLOVER < self.previous:
+            self.year += 1
+            if self.year > MAXYEAR:
+                raise CologError(f"the file's years would pass {MAXYEAR} (it steps back in time every few lines)")
+        self.previous = ts
+        return _with_year(ts, self.year)
+
+
 def near(ts: datetime, written: datetime) -> datetime:
     """A placeholder-year timestamp of a line read live or one at a time: the year that puts it at most a day
     after `written` (when its file was written, or now)."""

@@ -49,7 +49,8 @@ class DetectFiles:
                 "anomalies": np.array([r.counts.anomalies for r in results]),
                 "unparsed": np.array([r.counts.unparsed for r in results]),
                 "seconds": np.array([r.seconds for r in results]),
-                "skipped": np.array([r.skipped for r in results], dtype=object)}
+                "skipped": np.array([r.skipped for r in results], dtype=object),
+                "guessed_year": np.array([r.guessed_year or 0 for r in results])}  # 0: none guessed
 
 
 def detect_on_ray(rundir: Path, files: list[LogFile], out: Path, workers: int, config: DetectConfig,
@@ -67,4 +68,4 @@ def detect_on_ray(rundir: Path, files: list[LogFile], out: Path, workers: int, c
                                                  "detect": asdict(config), "precision": str(precision)}).take_all()
     rows = sorted(rows, key=lambda r: int(r["index"]))
     return [FileResult(files[int(r["index"])].name, Counts(int(r["lines"]), int(r["anomalies"]), int(r["unparsed"])),
-                       float(r["seconds"]), str(r["skipped"])) for r in rows]
+                       float(r["seconds"]), str(r["skipped"]), int(r["guessed_year"]) or None) for r in rows]
