@@ -1,7 +1,9 @@
 """What a detection run found, for a person: flagged lines by template, host and hour, repeats folded.
 
 `colog detect --summary FILE.md|FILE.json`. A template flagged a thousand times is one row with its count,
-first and last line and one example, not a thousand lines.
+first and last line and one example, not a thousand lines. A line no training template fits is a template of its
+own to detection (its masked text: nothing is learned from new logs), so on a new machine's logs the rows would
+split by hostname and date; here Drain groups those new texts among themselves, for this report alone.
 """
 
 from __future__ import annotations
@@ -14,8 +16,12 @@ from pathlib import Path
 from colog.artifacts import atomic_path, markdown_cell
 from colog.detection.verdict import Verdict
 from colog.errors import OutputError
+from colog.parsing.fields import DrainSettings
+from colog.parsing.templates import TemplateMiner, template_key
 
 TOP = 20
+# the texts are masked already (the run's format did it): Drain's usual threshold and depth group what is left
+NEW_GROUPS = DrainSettings(0.5, 4, ())
 
 
 @dataclass
@@ -41,6 +47,7 @@ class Summary:
     hosts: Counter = field(default_factory=Counter)
     hours: Counter = field(default_factory=Counter)
     signals: dict = field(default_factory=dict)  # per file: how far it is from the training logs (familiarity)
+    new: TemplateMiner = field(default_factory=lambda: TemplateMiner(NEW_GROUPS))  # groups the new templates
 
     def add(self, verdicts: list[Verdict]) -> None:
         for v in verdicts:
@@ -50,24 +57,33 @@ class Summary:
             if not v.label:
                 continue
             self.flagged += 1
-            t = self.templates.get(v.template_id)
+            key = -1 - self.new.add(v.template) if v.new_template and v.template else v.template_id
+            t = self.templates.get(key)
             if t is None:
-                t = self.templates[v.template_id] = _Template(v.template or "", bool(v.new_template),
-                                                              first=f"{v.file}:{v.line}", example=v.message or "")
+                t = self.templates[key] = _Template(v.template or "", bool(v.new_template),
+                                                    first=f"{v.file}:{v.line}", example=v.message or "")
             t.count += 1
             t.last = f"{v.file}:{v.line}"
             t.highest = max(t.highest, v.probability or 0.0)
             self.hosts[v.host or "(none)"] += 1
             self.hours[v.timestamp.strftime("%Y-%m-%d %H:00") if v.timestamp else "(no timestamp)"] += 1
 
+    def _text(self, key: int, t: _Template) -> tuple[int, str]:
+        """A row's template id and text: a group of new templates has its generalised text, and that text's id."""
+        if key >= 0:
+            return key, t.text
+        text = self.new.template(-1 - key)
+        return template_key(text), text
+
     def to_dict(self) -> dict:
-        ranked = sorted(self.templates.items(), key=lambda kv: -kv[1].count)[:TOP]
+        ranked = [(*self._text(key, t), t) for key, t in
+                  sorted(self.templates.items(), key=lambda kv: -kv[1].count)[:TOP]]
         return {
             "lines": self.lines, "flagged": self.flagged, "unparsed": self.unparsed, "files": len(self.files),
             "templates_flagged": len(self.templates),
-            "top_templates": [{"template_id": tid, "template": t.text, "new_template": t.new, "count": t.count,
+            "top_templates": [{"template_id": tid, "template": text, "new_template": t.new, "count": t.count,
                                "first": t.first, "last": t.last, "example": t.example,
-                               "highest_probability": round(t.highest, 6)} for tid, t in ranked],
+                               "highest_probability": round(t.highest, 6)} for tid, text, t in ranked],
             "top_hosts": [{"host": h, "count": n} for h, n in self.hosts.most_common(TOP)],
             "top_hours": [{"hour": h, "count": n} for h, n in self.hours.most_common(TOP)],
             "files_unlike_training": self.signals,
@@ -78,7 +94,8 @@ class Summary:
         share = d["flagged"] / max(d["lines"], 1)
         out = [f"# colog detect: {d['flagged']:,} of {d['lines']:,} lines flagged ({share:.2%})", "",
                f"{d['files']} files; {d['templates_flagged']:,} templates flagged; {d['unparsed']:,} lines unparsed. "
-               f"Each template is one row: repeats are folded into its count.", "",
+               f"Each template is one row: repeats are folded into its count; templates training never saw (new) are "
+               "grouped among themselves by Drain.", "",
                f"## Flagged templates (top {TOP})", "",
                "| count | template | new | highest P | first | last | example |", "|---|---|---|---|---|---|---|"]
         for t in d["top_templates"]:
