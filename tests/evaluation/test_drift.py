@@ -17,7 +17,7 @@ SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "split_drift.py"
 
 def test_a_word_training_ties_to_one_label_is_named_where_unseen_lines_carry_the_other():
     messages = [f"send failed for peer {i}" for i in range(30)] + [f"open request {i}" for i in range(30)] \
-        + ["session opened for client 7", "request from old client dropped", "send failed for peer 99"]
+        + ["session opened for send 7", "request from old client dropped", "send failed for peer 99"]
     labels = np.array([1] * 30 + [0] * 30 + [0, 1, 1])
     split = np.array([0] * 60 + [2, 2, 2])
     keys = np.array([1] * 30 + [2] * 30 + [3, 4, 1])  # the last test line has a training twin: not unseen
@@ -29,6 +29,7 @@ def test_a_word_training_ties_to_one_label_is_named_where_unseen_lines_carry_the
     assert words["for"] == {"word": "for", "train_lines": 30, "train_anomalous": 30, "lines_against": 1}
     assert words["request"]["train_anomalous"] == 0 and words["request"]["lines_against"] == 1
     assert "peer" not in words  # no unseen line holds it
+    assert list(words) == ["for", "request", "send"]  # ties in word order, whatever the set order of a line's words
     assert drift["splits"][1] == {"split": "valid", "n": 0, "anomalies": 0, "first": None, "last": None}
 
 

@@ -82,8 +82,9 @@ def _misleading(tokens: list[set[str]], labels: np.ndarray, rows: np.ndarray, ti
         for w in tokens[row]:
             if w in tied and bool(labels[row]) != (tied[w][1] * 2 > tied[w][0]):
                 against[w] += 1
+    ranked = sorted(against.items(), key=lambda kv: (-kv[1], kv[0]))[:top]  # ties by word: the same every run
     return [{"word": w, "train_lines": tied[w][0], "train_anomalous": tied[w][1], "lines_against": n}
-            for w, n in against.most_common(top)]
+            for w, n in ranked]
 
 
 def drift_markdown(name: str, drift: dict, splits: tuple[str, ...] = ("valid", "test"), top: int = 8,
