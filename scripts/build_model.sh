@@ -8,7 +8,9 @@
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 RECIPE=(--format syslog --rule keywords-substring:@colog-reference --hidden 128 --ffn 512)
-declare -A P=([casper]=$D/casper-rw/logs [nssal]=$D/dfrws-2009-nssal/logs [honey7]=$D/honeynet-challenge7/logs)
+eval "$(.venv/bin/python -m colog.evaluation.corpus)"  # DATA: dataset name -> its folder under shared/data
+declare -A P
+for k in "${FAMILY[@]}"; do P[$k]=$D/${DATA[$k]}/logs; done
 if [ "${1:-}" = "--lodo" ] || [ "${1:-}" = "--lodo-only" ]; then
   S=$2
   EXTRA=("${@:3}")
@@ -16,7 +18,7 @@ if [ "${1:-}" = "--lodo" ] || [ "${1:-}" = "--lodo-only" ]; then
   [ ${#EXTRA[@]} -gt 0 ] && L=runs/lodo/with/$(echo "${EXTRA[*]}" | sed 's/^-*//; s/ -*/-/g')
   for held in honey7 nssal casper; do
     train=()
-    for k in casper nssal honey7; do [ "$k" != "$held" ] && train+=("${P[$k]}"); done
+    for k in "${FAMILY[@]}"; do [ "$k" != "$held" ] && train+=("${P[$k]}"); done
     [ -f "$L/on-$held-s$S/metrics.json" ] && continue  # this fold is done: resume with the next
     $COLOG train "${train[@]}" "${RECIPE[@]}" "${EXTRA[@]}" --seed "$S" -o "$L/without-$held-s$S" --overwrite
     $COLOG evaluate "$L/without-$held-s$S" --on "${P[$held]}" --dataset "$held" -o "$L/on-$held-s$S"

@@ -22,7 +22,7 @@ bench() {  # bench PROTOCOL OUT VARIANT...: per dataset, smallest first, the mis
   # runs/results/OUT; the empty variant is every method, another is CoLog alone with those flags
   local protocol=$1 out=$R/$2 name seeds variant methods
   shift 2
-  for name in honey7 casper zookeeper bgl spark nssal hadoop; do
+  for name in "${ORDER[@]}"; do
     for variant in "$@"; do
       seeds=$(missing_seeds $out/results.json $name "$variant")
       [ -z "$seeds" ] && continue
@@ -38,9 +38,8 @@ main() {
   R=runs/results
   SEEDS=(3 4 5)
   mkdir -p $R/logs
-  # dataset name -> its directory under shared/data
-  declare -A DATA=([casper]=casper-rw [honey7]=honeynet-challenge7 [nssal]=dfrws-2009-nssal [spark]=spark-40k
-                   [zookeeper]=zookeeper-20k [bgl]=bgl-20k [hadoop]=hadoop)
+  # DATA: dataset name -> its directory under shared/data; ORDER: the datasets, smallest first
+  eval "$(.venv/bin/python -m colog.evaluation.corpus)"
 
   for name in zookeeper bgl; do  # what their later lines hold: seconds, no model
     .venv/bin/python scripts/split_drift.py $D/${DATA[$name]} --dataset $name -o $R/drift/$name.json \

@@ -22,12 +22,12 @@ from pathlib import Path
 
 from colog.comparison.benchmark import markdown_table, method_label
 from colog.evaluation.drift import drift_markdown
+from colog.evaluation.corpus import SHARED_DATA
 from colog.evaluation.lodo import (error_rows, lodo_runs, lodo_table, option_rows, shown_terms_ceiling,
                                    syslog_family_fired)
 from colog.evaluation.metrics import mean_sd
 
 REPRODUCE = "bash scripts/reproduce_results.sh"
-SHARED = ("honey7", "casper", "zookeeper", "bgl", "spark", "nssal", "hadoop")  # what the script runs, in its order
 UNSUPERVISED = {"iforest", "pca", "im", "keyword_rule"}  # not fitted to the labels: not a "learned baseline"
 
 
@@ -83,7 +83,7 @@ def headline(results: list[dict], protocol: str) -> list[str]:
                  (f"{mean_sd(unseen)} ({colog[0]['unseen_key']}: "
                   f"{statistics.mean(r['n_test_unseen'] for r in colog):,.0f})" if unseen else "–")]
         out.append("| " + " | ".join(cells) + " |")
-    missing = [d for d in SHARED if d not in {r["dataset"] for r in results}]
+    missing = [d for d in SHARED_DATA if d not in {r["dataset"] for r in results}]
     if missing:
         out += ["", f"Not measured on the current code yet: {', '.join(missing)} (`{REPRODUCE}` runs them in this "
                 "order)."]

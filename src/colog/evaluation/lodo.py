@@ -17,11 +17,10 @@ from pathlib import Path
 import numpy as np
 
 from colog.artifacts import markdown_cell
+from colog.evaluation.corpus import SYSLOG_FAMILY
 from colog.evaluation.metrics import classification_metrics, mean_sd
 from colog.features.tokens import sequence_key, tokenize
 
-# the bundled model's datasets, each held out in turn, and their folders under shared/data
-SYSLOG_FAMILY = {"casper": "casper-rw", "nssal": "dfrws-2009-nssal", "honey7": "honeynet-challenge7"}
 
 HEADER = ["| held out | trained on | seeds | CoLog macro-F1 | anomaly precision / recall | keyword rule | unseen lines "
           "(tokens) | CoLog on them |", "|---|---|---|---|---|---|---|---|"]
