@@ -256,6 +256,28 @@ def test_without_a_run_directory_the_bundled_model_detects_and_says_so(bundled, 
     assert listed[0]["name"] == "linux-syslog" and listed[0]["megabytes"] <= 15 and "auth" in listed[0]["file_types"]
 
 
+def test_a_red_hat_secure_log_is_read_as_the_auth_log_it_is(bundled, tmp_path, capsys):
+    """/var/log/secure (rotated secure-YYYYMMDD) is Red Hat's auth.log: same keyword list, same source token."""
+    import shutil
+
+    from colog.labeling import parse_rule
+    from colog.parsing import ParseConfig, parse_paths
+
+    secure = tmp_path / "secure-20081229"
+    shutil.copy(bundled / "casper" / "auth.log", secure)
+    verdicts = {}
+    for path in (bundled / "casper" / "auth.log", secure):
+        out = tmp_path / f"{path.name}.jsonl"
+        assert main(["detect", str(path), "-o", str(out), "--year", "2008"]) == 0
+        assert "none the model was trained on" not in capsys.readouterr().err
+        verdicts[path.name] = [(r["line"], r["probability"]) for r in map(json.loads, out.read_text().splitlines())]
+    assert verdicts["secure-20081229"] == verdicts["auth.log"]
+    rule = parse_rule("keywords-substring:@colog-reference")
+    fired = [rule.fired(parse_paths([p], ParseConfig(format="syslog", year=2008), progress=False).table)
+             for p in (bundled / "casper" / "auth.log", secure)]
+    assert fired[0] == fired[1] and any(fired[1])  # the auth list labels it, not the catch-all
+
+
 def test_an_explanation_names_the_labelling_keyword_first():
     """A line the keyword rule labels by one word: removing that word lowers P(anomalous) the most."""
     from colog.labeling import parse_rule

@@ -59,6 +59,9 @@ def test_missing_path_and_empty_directory_are_errors(tmp_path):
 
 
 @pytest.mark.parametrize("name, kind", [("auth.log.1", "auth"), ("syslog.0", "syslog"), ("dmesg", "dmesg"),
-                                        ("Spark_40k.log", "spark"), ("logs/kern.log", "kern")])
+                                        ("Spark_40k.log", "spark"), ("logs/kern.log", "kern"),
+                                        ("secure", "auth"), ("secure-20261205.gz", "auth"), ("authlog.0.gz", "auth"),
+                                        ("messages-20261205", "messages"), ("my-app.log", "my-app"),
+                                        ("app-2026.log", "app-2026")])
 def test_file_type(name, kind):
     assert file_type(name) == kind

@@ -162,9 +162,19 @@ def _disambiguate(files: list[LogFile]) -> None:
             files[i] = LogFile(f.path, str(f.path), f.explicit)
 
 
+# Other systems' names for the same files: Red Hat-family and OpenBSD daemons write the authentication log as
+# `secure` and `authlog`, some rsyslog configurations as `authpriv`; to keyword lists and models they are `auth`.
+TYPE_ALIASES = {"secure": "auth", "authpriv": "auth", "authlog": "auth"}
+
+
+_DATEEXT = re.compile(r"-\d{8}(\d{2})?$")  # logrotate's dateext (Red Hat's default): messages-20261205
+
+
 def file_type(name: str) -> str:
-    """A log file's type, as syslog rotation names it: auth.log.1 -> auth, syslog.0 -> syslog, dmesg -> dmesg."""
-    return Path(name).name.split(".")[0].split("_")[0].lower()
+    """A log file's type, as rotation names it: auth.log.1 -> auth, syslog.0 -> syslog, dmesg -> dmesg,
+    messages-20261205 -> messages, secure-20261205 -> auth."""
+    kind = _DATEEXT.sub("", Path(name).name.split(".")[0].split("_")[0].lower())
+    return TYPE_ALIASES.get(kind, kind)
 
 
 def clean_line(raw: bytes) -> str:
