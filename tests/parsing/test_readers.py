@@ -21,6 +21,7 @@ def test_megabyte_line_is_read_whole(write_log):
 
 
 @pytest.mark.parametrize("head, what", [(b"\x28\xb5\x2f\xfdrest", "zstd"), (b"\x89PNG\r\n\x1a\n....", "PNG"),
+                                        (b"LPKSHHRH\x02\x00\x00\x00" + bytes(64), "journalctl -o json"),
                                         (bytes(range(256)) * 4, "not text")])
 def test_binary_files_are_recognised(head, what):
     assert what in binary_reason(head)

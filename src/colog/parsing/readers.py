@@ -40,6 +40,7 @@ _MAGIC = {
     b"%PDF": "a PDF document",
     b"\x7fELF": "an ELF executable",
     b"PAR1": "a Parquet file",
+    b"LPKSHHRH": "a systemd journal: `journalctl -o json | colog detect - --name syslog` reads it",  # its signature
 }
 _TEXT_BYTES = bytes(range(32, 127)) + b"\t\n\r\f\b\x1b"
 # C0 controls other than tab: NULs are dropped, the rest become spaces.
