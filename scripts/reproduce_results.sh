@@ -27,8 +27,8 @@ bench() {  # bench PROTOCOL OUT VARIANT...: per dataset, smallest first, the mis
       seeds=$(missing_seeds $out/results.json $name "$variant")
       [ -z "$seeds" ] && continue
       methods=(); [ -n "$variant" ] && methods=(--methods colog $variant)
-      $COLOG benchmark $D/${DATA[$name]} --dataset $name --protocol $protocol --seeds "$seeds" -o $out \
-        "${methods[@]}" >> $R/logs/bench-$protocol-$name.log 2>&1
+      $COLOG -v benchmark $D/${DATA[$name]} --dataset $name --protocol $protocol --seeds "$seeds" -o $out \
+        "${methods[@]}" >> $R/logs/bench-$protocol-$name.log 2>&1  # -v: each epoch and each method's figure
     done
   done
 }
