@@ -195,6 +195,9 @@ def test_summary_folds_repeats_and_fail_on_anomaly_sets_the_exit_code(casper_run
     top = summary["top_templates"]
     assert [t["count"] for t in top] == sorted((t["count"] for t in top), reverse=True) and len(top) <= 20
     assert sum(h["count"] for h in summary["top_hosts"]) == len(flagged)  # one host in these logs
+    per_file = {f["file"]: (f["flagged"], f["lines"]) for f in summary["top_files"]}
+    assert per_file == {name: (sum(r["label"] for r in rows if r["file"] == name),
+                               sum(r["file"] == name for r in rows)) for name in {r["file"] for r in flagged}}
     assert main(["detect", str(casper_run), str(logs / "auth.log"), "-o", "/dev/null", "--summary", str(md),
                  "--threshold", "1.0", "--fail-on-anomaly"]) == 0  # nothing reaches P = 1: exit 0
     assert md.read_text().startswith("# colog detect: 0 of 194 lines flagged")

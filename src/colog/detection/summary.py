@@ -42,7 +42,8 @@ class Summary:
     lines: int = 0
     flagged: int = 0
     unparsed: int = 0
-    files: set = field(default_factory=set)
+    files: Counter = field(default_factory=Counter)  # file -> its lines
+    flagged_in: Counter = field(default_factory=Counter)  # file -> its flagged lines
     templates: dict[int, _Template] = field(default_factory=dict)
     hosts: Counter = field(default_factory=Counter)
     hours: Counter = field(default_factory=Counter)
@@ -52,11 +53,12 @@ class Summary:
     def add(self, verdicts: list[Verdict]) -> None:
         for v in verdicts:
             self.lines += 1
-            self.files.add(v.file)
+            self.files[v.file] += 1
             self.unparsed += v.cls == "unparsed"
             if not v.label:
                 continue
             self.flagged += 1
+            self.flagged_in[v.file] += 1
             key = -1 - self.new.add(v.template) if v.new_template and v.template else v.template_id
             t = self.templates.get(key)
             if t is None:
@@ -84,6 +86,8 @@ class Summary:
             "top_templates": [{"template_id": tid, "template": text, "new_template": t.new, "count": t.count,
                                "first": t.first, "last": t.last, "example": t.example,
                                "highest_probability": round(t.highest, 6)} for tid, text, t in ranked],
+            "top_files": [{"file": f, "flagged": n, "lines": self.files[f]}
+                          for f, n in self.flagged_in.most_common(TOP)],
             "top_hosts": [{"host": h, "count": n} for h, n in self.hosts.most_common(TOP)],
             "top_hours": [{"hour": h, "count": n} for h, n in self.hours.most_common(TOP)],
             "files_unlike_training": self.signals,
@@ -102,6 +106,9 @@ class Summary:
             out.append(f"| {t['count']:,} | {markdown_cell(t['template'])} | {'yes' if t['new_template'] else 'no'} "
                        f"| {t['highest_probability']:.3f} | {t['first']} | {t['last']} | "
                        f"{markdown_cell(t['example'])} |")
+        out += ["", f"## Files (top {TOP})", "", "| flagged | of lines | file |", "|---|---|---|"]
+        out += [f"| {f['flagged']:,} | {f['lines']:,} ({f['flagged'] / f['lines']:.0%}) | {markdown_cell(f['file'])} |"
+                for f in d["top_files"]]
         out += ["", f"## Hosts (top {TOP})", "", "| count | host |", "|---|---|"]
         out += [f"| {h['count']:,} | {markdown_cell(h['host'])} |" for h in d["top_hosts"]]
         out += ["", f"## Hours (top {TOP})", "", "| count | hour |", "|---|---|"]
