@@ -42,6 +42,15 @@ def test_iso_timestamped_rsyslog_line_is_converted_to_utc():
     assert (f.component, f.pid, f.message) == ("sshd", "42", "Accepted publickey for bob")
 
 
+def test_a_date_and_time_before_words_is_no_syslog_line_without_a_tag():
+    """dpkg.log beside the syslog files in /var/log: with a space for the T, a header needs its `tag:`."""
+    assert SYSLOG.match("2025-06-24 14:36:25 status triggers-pending libc-bin:amd64 2.36-9+deb12u10") is None
+    assert SYSLOG.match("2025-06-24 14:36:25 startup archives unpack") is None
+    f = SYSLOG.match("2023-03-01 10:00:00 web1 sshd[42]: Accepted publickey for bob")
+    assert (f.timestamp, f.host, f.component) == (datetime(2023, 3, 1, 10, 0, 0), "web1", "sshd")
+    assert SYSLOG.match("2023-03-01T10:00:00Z web1 no tag here").message == "no tag here"
+
+
 def test_dmesg_with_and_without_uptime():
     assert SYSLOG.match("[    0.000000] Initializing cgroup subsys cpuset").component == "kernel"
     assert SYSLOG.match("Using PS3 machine description") is None

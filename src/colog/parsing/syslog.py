@@ -19,14 +19,15 @@ SYSLOG_FILES = ("auth", "authpriv", "secure", "syslog", "messages", "kern", "dae
                 "local6", "local7", "maillog")
 _PRI = r"(?:<(?P<pri>\d{1,3})>)?"
 # tag[pid]: — a tag has no spaces, colons or brackets; a line without one keeps all text as message.
-_TAG = r"(?:(?P<tag>[^\s:\[\]]+)(?:\[(?P<pid>[^\]\s]*)\])?:(?:\s+|$))?"
+_TAGGED = r"(?:(?P<tag>[^\s:\[\]]+)(?:\[(?P<pid>[^\]\s]*)\])?:(?:\s+|$))"
+_TAG = _TAGGED + "?"
 _RFC3164 = re.compile(
     _PRI + r"(?P<ts>[A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d)(?:\.\d+)? (?P<host>\S+) " + _TAG + r"(?P<msg>.*)$",
     re.DOTALL)
-_ISO = re.compile(
-    _PRI + r"(?:1 )?(?P<iso>\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?) (?P<host>\S+) "
-    + _TAG + r"(?P<msg>.*)$",
-    re.DOTALL)
+_STAMP = r"\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?) (?P<host>\S+) "
+_ISO = re.compile(_PRI + r"(?:1 )?(?P<iso>\d{4}-\d\d-\d\dT" + _STAMP + _TAG + r"(?P<msg>.*)$", re.DOTALL)
+# With a space for the T, only with a tag: dpkg.log's "2025-06-24 14:36:25 status installed ..." is no syslog line.
+_ISO_SPACED = re.compile(_PRI + r"(?:1 )?(?P<iso>\d{4}-\d\d-\d\d " + _STAMP + _TAGGED + r"(?P<msg>.*)$", re.DOTALL)
 # RFC 5424: <PRI>1 TIMESTAMP HOST APP PROCID MSGID [SD]|- MSG
 _RFC5424 = re.compile(
     r"<(?P<pri>\d{1,3})>1 (?P<iso>\S+) (?P<host>\S+) (?P<tag>\S+) (?P<pid>\S+) \S+ "
@@ -81,7 +82,7 @@ class SyslogFormat:
             if ts is None:
                 return None
             return Fields(ts, m["host"], m["tag"], _severity(m["pri"]), _nil(m["pid"]), None, m["msg"].strip())
-        m = _RFC5424.match(line) or _ISO.match(line)
+        m = _RFC5424.match(line) or _ISO.match(line) or _ISO_SPACED.match(line)
         if m is not None:
             ts = _iso(m["iso"])
             if ts is None:
