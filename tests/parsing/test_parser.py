@@ -118,8 +118,11 @@ def test_format_that_matches_too_little_is_an_error(shared):
 
 def test_unknown_text_is_an_error_that_names_the_best_try(write_log):
     path = write_log("notes.txt", "just some prose\nwithout any header\n")
-    with pytest.raises(FormatError, match="no known format matches"):
+    with pytest.raises(FormatError, match=r"no known format matches \(none matches any of the first 2 lines\)"):
         parse_paths([path], progress=False)
+    mixed = write_log("mixed.txt", "Jan  1 00:00:00 h su[1]: x\n" + "prose\n" * 29)  # 1 of 30: under 5 %
+    with pytest.raises(FormatError, match=r"no known format matches \(best syslog at 3%\)"):
+        parse_paths([mixed], progress=False)
 
 
 def test_user_format_string_and_unknown_names(write_log):

@@ -156,8 +156,10 @@ def choose_format(sample: list[str], config: ParseConfig, source: str, hint: Lin
         if share == 1.0:
             break
     if best is None or best_share < config.min_match:
-        raise FormatError(f"{source}: no known format matches (best {best.name if best else '-'} at "
-                          f"{max(best_share, 0):.0%}); e.g. {sample[0][:200]!r}; pass --format '<...>'")
+        closest = f"best {best.name} at {best_share:.0%}" if best is not None and best_share > 0 else \
+            f"none matches any of the first {len(sample)} lines"
+        raise FormatError(f"{source}: no known format matches ({closest}); e.g. {sample[0][:200]!r}; "
+                          "pass --format '<...>'")
     return best
 
 
