@@ -40,7 +40,7 @@ def test_the_headline_row_is_read_from_the_benchmark(chrono, tmp_path):
     best = max(("lr", "dt"), key=lambda m: statistics.mean(f1[m]))  # the keyword rule is not a learned baseline
     assert f"{best}: {statistics.mean(f1[best]):.4f} ± {statistics.stdev(f1[best]):.4f}" in row
     beats = statistics.mean(f1["colog"]) >= statistics.mean(f1[best])
-    assert ("| yes |" if beats else "| **no** |") in row
+    assert ("| yes |" if beats else "| **no** (wrong test lines: ") in row
     assert "(words the model reads)" in row and "| 3, 4 |" in row and "(tokens: " in row
     # what was not run says which command runs it
     assert results.count("Not measured") == 5 and "yet: honey7, zookeeper," in results and "bash scripts/reproduce_results.sh" in results
@@ -119,3 +119,18 @@ def test_colog_with_options_is_set_beside_plain_colog_on_the_seeds_both_ran(tmp_
     assert "| 3, 4 | 0.6000 ± 0.1414 | **0.8000 ± 0.0000** | +0.2000 ± 0.1414 | yes |" in row
     headline = next(line for line in results.splitlines() if line.startswith("| zookeeper | `level"))
     assert "**0.6000 ± 0.1414**" in headline and "dt: 0.6000" in headline  # the variant is no learned baseline
+
+
+def test_a_miss_says_by_how_many_wrong_test_lines(tmp_path):
+    runs = tmp_path / "runs"
+    (runs / "chrono").mkdir(parents=True)
+    base = {"dataset": "spark", "protocol": "chronological", "label_source": "keywords-substring:x", "options": "",
+            "n_test": 8000, "n_test_unseen": 2, "n_test_unseen_anomalies": 2, "unseen_macro_f1": 1.0,
+            "unseen_key": "template", "train_seconds": 1.0, "infer_seconds": 0.1}
+    rows = [base | {"method": "colog", "seed": s, "macro_f1": 0.999, "accuracy": 1 - k / 8000}
+            for s, k in [(3, 1), (4, 2)]]
+    rows += [base | {"method": "transformer", "seed": s, "macro_f1": 1.0, "accuracy": 1.0} for s in (3, 4)]
+    (runs / "chrono" / "results.json").write_text(json.dumps(rows))
+    results, _ = pages(runs, tmp_path)
+    row = next(line for line in results.splitlines() if line.startswith("| spark |"))
+    assert "| **no** (wrong test lines: 1.5 against transformer's 0) |" in row
