@@ -112,5 +112,5 @@ def test_a_stream_rolls_its_years_over_as_a_whole_file_does():
     assert [years(t) for t in stamps] == infer_years(stamps, first_year=2008, modified=datetime(2030, 1, 1))
     late = Rollover(9999)
     late(datetime(NO_YEAR, 12, 31))
-    with pytest.raises(CologError, match="would pass 9999"):
+    with pytest.raises(CologError, match="would run from 9999 past 9999"):
         late(datetime(NO_YEAR, 1, 2))

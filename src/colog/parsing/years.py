@@ -55,13 +55,14 @@ class Rollover:
     a step back of more than a month is a new year, as `infer_years` reads a whole file."""
 
     def __init__(self, first_year: int):
-        self.year, self.previous = first_year, None
+        self.first, self.year, self.previous = first_year, first_year, None
 
     def __call__(self, ts: datetime) -> datetime:
         if self.previous is not None and ts + _ROLLOVER < self.previous:
             self.year += 1
             if self.year > MAXYEAR:
-                raise CologError(f"the file's years would pass {MAXYEAR} (it steps back in time every few lines)")
+                raise CologError(f"the file's years would run from {self.first} past {MAXYEAR} (--year pins the "
+                                 f"first line's year; the file passes into a new year {self.year - self.first}x)")
         self.previous = ts
         return _with_year(ts, self.year)
 
