@@ -132,7 +132,8 @@ def main() -> int:
         "", "| log | flagged by the model | by the keyword rule |", "|---|---|---|",
         *other_kind_rows(args.model, args.loghub), "",
         "## What it does not know", "",
-        "- File types other than " + ", ".join(types) + ": another type is read as `syslog`, and colog warns.",
+        "- File types other than " + ", ".join(types) + " (Red Hat's `secure` and OpenBSD's `authlog` are `auth`; "
+        "logrotate's `-YYYYMMDD` suffix is dropped): another type is read as `syslog`, and colog warns.",
         f"- Words outside its {len(vocab):,}-word vocabulary, templates outside its training templates: past 30 % "
         "unknown words or 50 % new templates in a file, colog warns that its verdicts on that file are guesses.",
         "- Service logs (HDFS, Apache, Hadoop, ...): it was never shown one; train a model on yours.",
