@@ -141,9 +141,10 @@ def _detect(rundir: Path, files: list, out: Path | None, config: DetectConfig, p
 
 
 def _warn_guessed_years(results: list) -> None:
-    from colog.detection.batch import guessed_years_warning
+    """Once for every file whose headers carried no year, as parse says it."""
+    from colog.parsing.years import guessed_years_warning
 
-    warning = guessed_years_warning(results)
+    warning = guessed_years_warning({r.file: r.guessed_year for r in results if r.guessed_year is not None})
     if warning:
         logger.warning(warning)
 

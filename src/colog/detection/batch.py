@@ -63,16 +63,6 @@ def detect_file(session: Session, log: LogFile, emit: Callable[[list[Verdict]], 
     return FileResult(log.name, counts, time.perf_counter() - start, guessed_year=session.guessed_years.get(log.name))
 
 
-def guessed_years_warning(results: list[FileResult]) -> str | None:
-    """One line for files whose headers carry no year (RFC 3164): said once, as `colog parse` says it."""
-    guessed = [r for r in results if r.guessed_year is not None]
-    if not guessed:
-        return None
-    more = f" and {len(guessed) - 1} more files" if len(guessed) > 1 else ""
-    return (f"the year of the timestamps comes from the files' modification time ({guessed[0].file}: "
-            f"{guessed[0].guessed_year}{more}); --year gives the first line's year")
-
-
 def require_some_log(results: list[FileResult]) -> None:
     """A directory where no file was a log is an error, as in `colog parse`, not "0 lines"."""
     skipped = [r.skipped for r in results if r.skipped]

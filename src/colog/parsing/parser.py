@@ -22,7 +22,7 @@ from colog.parsing.jsonlines import JSON_FORMATS, json_format
 from colog.parsing.readers import LogFile, discover, file_type, read_lines
 from colog.parsing.syslog import SYSLOG_FILES, DmesgFormat, SyslogFormat
 from colog.parsing.templates import TemplateMiner, template_key
-from colog.parsing.years import infer_years
+from colog.parsing.years import guessed_years_warning, infer_years
 
 logger = logging.getLogger(__name__)
 
@@ -213,11 +213,9 @@ def parse_paths(paths: Iterable[str | os.PathLike], config: ParseConfig | None =
     if miner is None:
         raise FormatError(reasons[0] if reasons else "no parsable log lines in "
                           + ", ".join(str(p) for p in paths))
-    if years:
-        name, year = next(iter(years.items()))
-        more = f" and {len(years) - 1} more files" if len(years) > 1 else ""
-        logger.warning("the year of the timestamps comes from the files' modification time (%s: %d%s); --year gives "
-                       "the first line's year", name, year, more)
+    warning = guessed_years_warning(years)
+    if warning:
+        logger.warning(warning)
     templates = {cid: miner.template(cid) for cid in set(columns["template_id"])}  # final, generalised texts
     columns["template"] = [templates[cid] for cid in columns["template_id"]]
     keys = {cid: template_key(text) for cid, text in templates.items()}

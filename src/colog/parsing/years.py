@@ -67,6 +67,17 @@ class Rollover:
         return _with_year(ts, self.year)
 
 
+def guessed_years_warning(years: dict[str, int]) -> str | None:
+    """One line for files whose headers carry no year and got it from their modification time (file -> the
+    year its first line got), as parse, train and detect say it; None when no file did."""
+    if not years:
+        return None
+    name, year = next(iter(years.items()))
+    more = f" and {len(years) - 1} more files" if len(years) > 1 else ""
+    return (f"the year of the timestamps comes from the files' modification time ({name}: {year}{more}); --year "
+            "gives the first line's year")
+
+
 def near(ts: datetime, written: datetime) -> datetime:
     """A placeholder-year timestamp of a line read live or one at a time: the year that puts it at most a day
     after `written` (when its file was written, or now)."""
