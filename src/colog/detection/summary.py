@@ -44,7 +44,7 @@ class Summary:
     unparsed: int = 0
     files: Counter = field(default_factory=Counter)  # file -> its lines
     flagged_in: Counter = field(default_factory=Counter)  # file -> its flagged lines
-    templates: dict[int, _Template] = field(default_factory=dict)
+    templates: dict[tuple[str, int], _Template] = field(default_factory=dict)  # ("known"|"new", id)
     hosts: Counter = field(default_factory=Counter)
     hours: Counter = field(default_factory=Counter)
     signals: dict = field(default_factory=dict)  # per file: how far it is from the training logs (familiarity)
@@ -59,7 +59,7 @@ class Summary:
                 continue
             self.flagged += 1
             self.flagged_in[v.file] += 1
-            key = -1 - self.new.add(v.template) if v.new_template and v.template else v.template_id
+            key = ("new", self.new.add(v.template)) if v.new_template and v.template else ("known", v.template_id)
             t = self.templates.get(key)
             if t is None:
                 t = self.templates[key] = _Template(v.template or "", bool(v.new_template),
@@ -70,11 +70,12 @@ class Summary:
             self.hosts[v.host or "(none)"] += 1
             self.hours[v.timestamp.strftime("%Y-%m-%d %H:00") if v.timestamp else "(no timestamp)"] += 1
 
-    def _text(self, key: int, t: _Template) -> tuple[int, str]:
+    def _text(self, key: tuple[str, int], t: _Template) -> tuple[int, str]:
         """A row's template id and text: a group of new templates has its generalised text, and that text's id."""
-        if key >= 0:
-            return key, t.text
-        text = self.new.template(-1 - key)
+        kind, number = key
+        if kind == "known":
+            return number, t.text
+        text = self.new.template(number)
         return template_key(text), text
 
     def to_dict(self) -> dict:
