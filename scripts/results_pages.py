@@ -25,7 +25,7 @@ from colog.evaluation.corpus import SHARED_DATA
 from colog.evaluation.drift import drift_markdown
 from colog.evaluation.lodo import (error_rows, lodo_runs, lodo_table, option_rows, shown_terms_ceiling,
                                    syslog_family_fired)
-from colog.evaluation.metrics import mean_sd
+from colog.evaluation.metrics import mean_sd, paired
 
 REPRODUCE = "bash scripts/reproduce_results.sh"
 UNSUPERVISED = {"iforest", "pca", "im", "keyword_rule"}  # not fitted to the labels: not a "learned baseline"
@@ -115,17 +115,13 @@ def options_table(results: list[dict]) -> list[str]:
         rows = [r for r in results if r["dataset"] == dataset and r["method"] == "colog" and r.get("measurable", True)]
         plain = {r["seed"]: r["macro_f1"] for r in rows if not r.get("options")}
         for options in sorted({r["options"] for r in rows if r.get("options")}):
-            ours = {r["seed"]: r["macro_f1"] for r in rows if r.get("options") == options}
-            seeds = sorted(set(ours) & set(plain))
+            seeds, cells = paired(plain, {r["seed"]: r["macro_f1"] for r in rows if r.get("options") == options})
             if not seeds:
                 continue
-            gain = [ours[s] - plain[s] for s in seeds]
             beats = reaches_best([r for r in rows if r.get("options") == options and r["seed"] in seeds],
                                  [r for r in results if r["dataset"] == dataset and r["seed"] in seeds
                                   and r.get("measurable", True)])
-            out.append(f"| {dataset} | `{options}` | {', '.join(map(str, seeds))} | "
-                       f"{mean_sd([plain[s] for s in seeds])} | **{mean_sd([ours[s] for s in seeds])}** | "
-                       f"{mean_sd(gain, signed=True)} | {beats} |")
+            out.append(f"| {dataset} | `{options}` | " + " | ".join(cells) + f" | {beats} |")
     if not out:
         return []
     return ["CoLog with an option of ours, on the same seeds (each option was chosen on a validation split, "

@@ -18,7 +18,7 @@ import numpy as np
 
 from colog.artifacts import markdown_cell
 from colog.evaluation.corpus import SYSLOG_FAMILY
-from colog.evaluation.metrics import classification_metrics, mean_sd
+from colog.evaluation.metrics import classification_metrics, mean_sd, paired
 from colog.features.tokens import sequence_key, tokenize
 
 
@@ -65,15 +65,10 @@ def option_rows(lodo: Path) -> list[str]:
     out = []
     for variant in sorted(p for p in (lodo / "with").glob("*") if p.is_dir()):
         for name, seeded in lodo_runs(variant).items():
-            ours = {s: m["test"]["macro_f1"] for s, m in seeded}
-            base = {s: m["test"]["macro_f1"] for s, m in plain.get(name, [])}
-            seeds = sorted(set(ours) & set(base))
-            if not seeds:
-                continue
-            options = dict(seeded)[seeds[0]]["options"]
-            out.append(f"| {name} | `{options}` | {', '.join(map(str, seeds))} | {mean_sd([base[s] for s in seeds])} "
-                       f"| **{mean_sd([ours[s] for s in seeds])}** | "
-                       f"{mean_sd([ours[s] - base[s] for s in seeds], signed=True)} |")
+            seeds, cells = paired({s: m["test"]["macro_f1"] for s, m in plain.get(name, [])},
+                                  {s: m["test"]["macro_f1"] for s, m in seeded})
+            if seeds:
+                out.append(f"| {name} | `{dict(seeded)[seeds[0]]['options']}` | " + " | ".join(cells) + " |")
     if not out:
         return []
     return ["| held out | options | seeds | the recipe | with the options | difference, per seed |",

@@ -127,3 +127,15 @@ def mean_sd(values: list[float], signed: bool = False) -> str:
     if len(values) == 1:
         return f"{values[0]:{form}} (1 seed)"
     return f"{statistics.mean(values):{form}} ± {statistics.stdev(values):.4f}"
+
+
+def paired(base: dict[int, float], ours: dict[int, float]) -> tuple[list[int], list[str]]:
+    """A variant beside its base on the seeds both ran (seed -> figure): those seeds, and the cells the results
+    pages print for them (the seeds, the base, the variant in bold, the signed per-seed difference); none shared,
+    no cells."""
+    seeds = sorted(set(base) & set(ours))
+    if not seeds:
+        return [], []
+    return seeds, [", ".join(map(str, seeds)), mean_sd([base[s] for s in seeds]),
+                   f"**{mean_sd([ours[s] for s in seeds])}**",
+                   mean_sd([ours[s] - base[s] for s in seeds], signed=True)]
