@@ -100,6 +100,8 @@ class ExperimentConfig:
             flags.append("--bit-heads")
         if self.model.unk_dropout:
             flags.append(f"--unk-dropout {self.model.unk_dropout:g}")
+        if self.model.window_dropout:
+            flags.append(f"--window-dropout {self.model.window_dropout:g}")
         paper = CoLogConfig()
         flags += [f"--{size} {getattr(self.model, size)}" for size in SIZES
                   if getattr(self.model, size) != getattr(paper, size)]

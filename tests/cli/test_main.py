@@ -92,9 +92,11 @@ def test_train_window_positions_flag_reaches_the_model_config(caught_config, fla
 def test_every_command_that_trains_colog_takes_its_options(caught_config, command):
     paper = caught_config([*command, "--task", "collective"])
     assert paper.options == "" and not paper.includes_current and not paper.model.window_positions
-    ours = caught_config([*command, "--task", "collective", "--current-line", "--window-positions", "--bit-heads"])
+    ours = caught_config([*command, "--task", "collective", "--current-line", "--window-positions", "--bit-heads",
+                          "--unk-dropout", "0.1", "--window-dropout", "0.2"])
     assert ours.includes_current and ours.model.window_positions and ours.model.bit_heads
-    assert ours.options == "--current-line --window-positions --bit-heads"
+    assert (ours.model.unk_dropout, ours.model.window_dropout) == (0.1, 0.2)
+    assert ours.options == "--current-line --window-positions --bit-heads --unk-dropout 0.1 --window-dropout 0.2"
 
 
 @pytest.mark.parametrize("command", [["train", "x"], ["benchmark", "x", "--out", "b"],

@@ -48,6 +48,7 @@ def test_config_round_trip_and_unknown_keys():
                                         (dict(n_classes=1), "n_classes=1"),
                                         (dict(dropout=1.0), "dropout=1.0"),
                                         (dict(unk_dropout=-0.1), "unk_dropout=-0.1"),
+                                        (dict(window_dropout=1.0), "window_dropout=1.0"),
                                         (dict(sequence=False, window_positions=True), "needs the sequence stream")])
 def test_config_rejects_networks_that_cannot_be_built(bad, match):
     with pytest.raises(ConfigError, match=match):
@@ -208,6 +209,22 @@ def test_window_positions_tell_the_rows_apart():
     torch.nn.functional.cross_entropy(logits, torch.tensor([0, 1, 0, 1])).backward()
     assert model.positions.grad[:4].abs().sum(1).min() > 0  # every real column's vector gets a gradient
     assert model.positions.grad[4:].abs().sum() == 0  # columns past the batch's width are not read
+
+
+def test_window_dropout_hides_window_rows_in_training_only():
+    """In training a share of the real window rows reaches the network as masked zeros (the line's words
+    never do); in evaluation none, so verdicts stay deterministic."""
+    tokens, tmask, window, wmask = batch(window_lengths=(4, 4, 4, 4))
+    seen = []
+    model = build(window_dropout=0.5)
+    model.project.register_forward_hook(lambda module, args, out: seen.append(args[0].clone()))
+    torch.manual_seed(1)
+    model.train()(tokens, tmask, window, wmask)
+    hidden = (seen[-1].abs().sum(-1) == 0) & wmask
+    assert 0.2 < hidden.sum() / wmask.sum() < 0.8
+    model.eval()(tokens, tmask, window, wmask)
+    assert not ((seen[-1].abs().sum(-1) == 0) & wmask).any()
+    torch.testing.assert_close(model(tokens, tmask, window, wmask), build().eval()(tokens, tmask, window, wmask))
 
 
 def test_unk_dropout_reads_words_as_unknown_in_training_only(monkeypatch):

@@ -128,6 +128,10 @@ SHARED: dict[str, Shared] = {
         help="In training, read each word as the unknown word with probability P, so that a word the model never "
              "saw says nothing either way (trained without it, unknown words on another machine's logs push "
              "towards anomalous).")),
+    "window_dropout": Shared(float, typer.Option(
+        default(CoLogConfig, "window_dropout"), "--window-dropout", metavar="P",
+        help="In training, mask out each window row with probability P, so that a verdict does not hang on "
+             "which neighbours a line happens to have (on other logs its neighbours differ).")),
     "bit_heads": Shared(bool, typer.Option(default(CoLogConfig, "bit_heads"), "--bit-heads",
                                            help="4-class task: the line's and the window's anomaly bits from two "
                                                 "heads (their product is the class distribution), not one softmax.")),
@@ -163,7 +167,8 @@ SHARED: dict[str, Shared] = {
 
 DATA = ("paths", "dataset", "rule", "fmt", "year")
 RUN = ("task", "protocol", "window", "current_line", "isolate_splits", "balance", "no_source_token")
-OURS = ("window_positions", "bit_heads", "unk_dropout")  # CoLog's options beyond the paper's network
+# CoLog's options beyond the paper's network
+OURS = ("window_positions", "bit_heads", "unk_dropout", "window_dropout")
 ABLATIONS = ("no_semantic", "no_sequence", "no_impressed", "no_mal", "no_balancing_layer")
 RETRAIN = ("corrections", "init")
 SCHEDULE = ("epochs", "batch_size", "lr", "min_epoch_steps")
@@ -177,9 +182,9 @@ def experiment_config(values: dict[str, Any]) -> ExperimentConfig:
         raise typer.BadParameter("--no-semantic and --no-sequence together leave nothing to learn from")
     split = SplitConfig(protocol=v["protocol"], seed=v["seed"])
     model = replace(CoLogConfig(), **{size: v[size] for size in SIZES}, window_positions=v["window_positions"],
-                    bit_heads=v["bit_heads"], unk_dropout=v["unk_dropout"], semantic=not v["no_semantic"],
-                    sequence=not v["no_sequence"], impressed=not v["no_impressed"], mal=not v["no_mal"],
-                    balancing_layer=not v["no_balancing_layer"])
+                    bit_heads=v["bit_heads"], unk_dropout=v["unk_dropout"], window_dropout=v["window_dropout"],
+                    semantic=not v["no_semantic"], sequence=not v["no_sequence"], impressed=not v["no_impressed"],
+                    mal=not v["no_mal"], balancing_layer=not v["no_balancing_layer"])
     train = replace(TrainConfig(), epochs=v["epochs"], batch_size=v["batch_size"], lr=v["lr"], seed=v["seed"],
                     min_epoch_steps=v["min_epoch_steps"])
     return ExperimentConfig(paths=[str(Path(p).resolve()) for p in v["paths"]], dataset=v["dataset"],

@@ -108,6 +108,8 @@ class CoLog(nn.Module):
             streams["semantic"] = (h, token_mask)
         if c.sequence:
             window, window_mask = self._at_least_one(window, window_mask, "window rows")
+            if self.training and c.window_dropout > 0:  # no verdict may hang on which neighbours a line has
+                window_mask = window_mask & (torch.rand(window_mask.shape, device=window.device) >= c.window_dropout)
             # padded rows read as zeros whatever the collator left there, so an empty row (see
             # attention.nonempty) is one zero position on either stream
             window = window.masked_fill(~window_mask[..., None], 0.0)

@@ -35,6 +35,7 @@ class CoLogConfig:
     bit_heads: bool = False  # 4-class task: the line's and the window's bit from two heads, not one 4-way softmax
     window_positions: bool = False  # a learned vector per window column (the row's offset from the line)
     unk_dropout: float = 0.0  # in training, each real token is read as UNK with this probability
+    window_dropout: float = 0.0  # in training, each real window row is masked out with this probability
 
     def __post_init__(self):
         if not (self.semantic or self.sequence):
@@ -43,8 +44,9 @@ class CoLogConfig:
                                 "layers": 1, "max_len": 1, "n_classes": 2}, error=ConfigError)
         if not 0.0 <= self.dropout < 1.0:
             raise ConfigError(f"dropout={self.dropout}; expected 0 <= dropout < 1")
-        if not 0.0 <= self.unk_dropout < 1.0:
-            raise ConfigError(f"unk_dropout={self.unk_dropout}; expected 0 <= unk_dropout < 1")
+        for name in ("unk_dropout", "window_dropout"):
+            if not 0.0 <= getattr(self, name) < 1.0:
+                raise ConfigError(f"{name}={getattr(self, name)}; expected 0 <= {name} < 1")
         if self.hidden % self.heads:
             raise ConfigError(f"hidden={self.hidden} is not divisible by heads={self.heads}")
         if self.window_positions and not self.sequence:
