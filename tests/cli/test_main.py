@@ -110,3 +110,27 @@ def test_network_sizes_reach_the_model_and_name_the_figures(caught_config, comma
             small.model.dropout) == (1, 2, 64, 512, 0.2)
     assert small.options == "--window-positions --layers 1 --heads 2 --hidden 64 --ffn 512 --dropout 0.2"
     assert caught_config([*command, "--ffn", "2048", "--hidden", "256"]).options == ""  # the paper's sizes, said
+
+
+def test_sigterm_removes_the_half_written_run_and_says_so(bundled, cache, tmp_path):
+    """systemd, `timeout` and `kill` stop a process with SIGTERM: it ends like Ctrl-C, one line and no
+    half-written run directory left beside the one asked for."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    env = {**os.environ, "COLOG_CACHE": str(cache)}
+    run = subprocess.Popen([sys.executable, "-m", "colog.cli.main", "train", str(bundled / "casper"), "--dataset",
+                            "casper", "--epochs", "20", "-o", str(tmp_path / "run")], env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    end = time.monotonic() + 120
+    while not list(tmp_path.glob(".run.*")) and run.poll() is None and time.monotonic() < end:
+        time.sleep(0.05)
+    assert list(tmp_path.glob(".run.*")), "the run never started writing"
+    run.send_signal(signal.SIGTERM)
+    _, err = run.communicate(timeout=120)
+    assert run.returncode == 128 + signal.SIGTERM
+    assert err.decode().strip().splitlines()[-1] == "colog: terminated"
+    assert list(tmp_path.iterdir()) == []

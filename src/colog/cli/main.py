@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import sys
+import threading
 
 import typer
 
@@ -44,6 +46,15 @@ study.register(app)
 tune.register(app)
 
 
+class Terminated(BaseException):
+    """SIGTERM (systemd stopping a unit, `timeout`, `kill`), raised where the process is, so that the `finally`
+    blocks that remove half-written outputs run as they do on Ctrl-C."""
+
+
+def _terminate(signum, frame) -> None:
+    raise Terminated
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI; user errors print one line on stderr and exit non-zero (COLOG_DEBUG=1: traceback)."""
     handler = logging.StreamHandler(sys.stderr)
@@ -54,6 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     process_settings()
     debug = os.environ.get("COLOG_DEBUG") == "1"
     command = typer.main.get_command(app)
+    main_thread = threading.current_thread() is threading.main_thread()  # only it may set a signal handler
+    previous = signal.signal(signal.SIGTERM, _terminate) if main_thread else None
     try:
         # Typer turns Ctrl-C into Exit(130) and, outside standalone mode, returns an exit's code: keep it.
         code = command.main(args=argv, prog_name="colog", standalone_mode=False)
@@ -72,6 +85,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("colog: interrupted", file=sys.stderr)
         return 130
+    except Terminated:
+        print("colog: terminated", file=sys.stderr)
+        return 128 + signal.SIGTERM
     except CologError as exc:
         if debug:
             raise
@@ -85,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     finally:
         root.removeHandler(handler)
+        if main_thread:
+            signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":
