@@ -1,3 +1,9 @@
+import os
+import signal
+import subprocess
+import sys
+import time
+
 import pytest
 
 from colog.cli.main import main
@@ -115,12 +121,6 @@ def test_network_sizes_reach_the_model_and_name_the_figures(caught_config, comma
 def test_sigterm_removes_the_half_written_run_and_says_so(bundled, cache, tmp_path):
     """systemd, `timeout` and `kill` stop a process with SIGTERM: it ends like Ctrl-C, one line and no
     half-written run directory left beside the one asked for."""
-    import os
-    import signal
-    import subprocess
-    import sys
-    import time
-
     env = {**os.environ, "COLOG_CACHE": str(cache)}
     run = subprocess.Popen([sys.executable, "-m", "colog.cli.main", "train", str(bundled / "casper"), "--dataset",
                             "casper", "--epochs", "20", "-o", str(tmp_path / "run")], env=env,
