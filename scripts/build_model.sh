@@ -4,7 +4,8 @@
 # for the model on 2 cores; `--lodo SEED` first runs the leave-one-dataset-out check for that seed (about an
 # hour: three trainings on two datasets each, each scored on the third); `--lodo-only SEED` runs only that.
 # Flags after the seed are added to the recipe for those runs, which go to runs/lodo/with/FLAGS
-# (`--lodo-only 3 --unk-dropout 0.1` -> runs/lodo/with/unk-dropout-0.1).
+# (`--lodo-only 3 --unk-dropout 0.1` -> runs/lodo/with/unk-dropout-0.1). Each fold's figures are kept in
+# results/lodo (scripts/archive_results.py; git tracks it), and a fold found there or in runs/lodo is skipped.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 RECIPE=(--format syslog --rule keywords-substring:@colog-reference --hidden 128 --ffn 512)
@@ -19,12 +20,16 @@ if [ "${1:-}" = "--lodo" ] || [ "${1:-}" = "--lodo-only" ]; then
   for held in honey7 nssal casper; do
     train=()
     for k in "${FAMILY[@]}"; do [ "$k" != "$held" ] && train+=("${P[$k]}"); done
-    [ -f "$L/on-$held-s$S/metrics.json" ] && continue  # this fold is done: resume with the next
+    for done in "$L" "results/${L#runs/}"; do  # this fold is done, here or on another machine: the next
+      [ -f "$done/on-$held-s$S/metrics.json" ] && continue 2
+    done
     $COLOG train "${train[@]}" "${RECIPE[@]}" "${EXTRA[@]}" --seed "$S" -o "$L/without-$held-s$S" --overwrite
     $COLOG evaluate "$L/without-$held-s$S" --on "${P[$held]}" --dataset "$held" -o "$L/on-$held-s$S"
+    .venv/bin/python scripts/archive_results.py
   done
   [ "$1" = "--lodo-only" ] && exit 0
 fi
 $COLOG train "${P[casper]}" "${P[nssal]}" "${P[honey7]}" "${RECIPE[@]}" --seed 0 -o runs/bundle --overwrite
 $COLOG pack runs/bundle -o src/colog/models/linux-syslog --overwrite
-.venv/bin/python scripts/model_card.py src/colog/models/linux-syslog --lodo runs/lodo
+.venv/bin/python scripts/archive_results.py
+.venv/bin/python scripts/model_card.py src/colog/models/linux-syslog

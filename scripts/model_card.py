@@ -1,12 +1,13 @@
 """Write MODEL.md beside a bundled model, its figures read from run outputs (nothing typed by hand).
 
-    python scripts/model_card.py src/colog/models/linux-syslog [--lodo runs/lodo] [--data ../shared/data]
+    python scripts/model_card.py src/colog/models/linux-syslog [--lodo results/lodo] [--data ../shared/data]
         [--loghub ../shared/data/loghub-2k]
         [--docs docs/models.md]
 
 The same card, under a page on the commands that list and pack models, goes to `--docs`.
-Leave-one-dataset-out: runs/lodo/on-{casper,nssal,honey7}-s{SEED}/metrics.json, written by
-`colog evaluate runs/lodo/without-X-sS --on X` (scripts/build_model.sh says how). Logs of another kind: the
+Leave-one-dataset-out: results/lodo/on-{casper,nssal,honey7}-s{SEED}/metrics.json, written by
+`colog evaluate runs/lodo/without-X-sS --on X` (scripts/build_model.sh says how) and kept by
+scripts/archive_results.py. Logs of another kind: the
 bundled model's flagged share on Loghub samples, next to the keyword rule's.
 """
 
@@ -77,7 +78,7 @@ def ceiling_rows(ceiling: dict[str, dict]) -> list[str]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("model", type=Path)
-    ap.add_argument("--lodo", type=Path, default=Path("runs/lodo"))
+    ap.add_argument("--lodo", type=Path, default=Path("results/lodo"))
     ap.add_argument("--data", type=Path, default=Path("../shared/data"))
     ap.add_argument("--loghub", type=Path, default=Path("../shared/data/loghub-2k"))
     ap.add_argument("--docs", type=Path, default=Path("docs/models.md"))

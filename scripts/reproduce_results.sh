@@ -3,16 +3,19 @@
 # Seeds 3, 4 and 5: fresh seeds, nobody read their errors while designing. Resumable: a benchmark seed (saved as
 # each finishes), 4-class run, leave-one-out fold or keyword-mask study already done is skipped. Many hours on
 # 2 cores (a benchmark seed is 10 to 40 minutes, a leave-one-out seed about an hour); logs go to
-# runs/results/logs. The whole script is read before it runs, so editing it never derails a running queue.
+# runs/results/logs. What the pages read is kept in results/ after each step (scripts/archive_results.py; git
+# tracks it), and what is there counts as done, so a new clone goes on where the last machine stopped. The whole
+# script is read before it runs, so editing it never derails a running queue.
 set -euo pipefail
 
-missing_seeds() {  # missing_seeds RESULTS_JSON DATASET [OPTIONS]: the seeds of SEEDS without a row there (with
-  # OPTIONS: without a CoLog row run with those options), comma-separated
+missing_seeds() {  # missing_seeds OUT DATASET [OPTIONS]: the seeds of SEEDS without a row in OUT/results.json under
+  # runs/results or results/ (with OPTIONS: without a CoLog row run with those options), comma-separated
   .venv/bin/python - "$1" "$2" "${3:-}" "${SEEDS[@]}" <<'EOF'
 import json, sys
 from pathlib import Path
-path, dataset, options, seeds = Path(sys.argv[1]), sys.argv[2], sys.argv[3], [int(s) for s in sys.argv[4:]]
-rows = json.loads(path.read_text()) if path.is_file() else []
+out, dataset, options, seeds = sys.argv[1], sys.argv[2], sys.argv[3], [int(s) for s in sys.argv[4:]]
+paths = [Path(where) / out / "results.json" for where in ("runs/results", "results")]
+rows = [r for path in paths if path.is_file() for r in json.loads(path.read_text())]
 got = {r["seed"] for r in rows if r["dataset"] == dataset and r.get("options", "") == options}
 print(",".join(str(s) for s in seeds if s not in got))
 EOF
@@ -20,15 +23,16 @@ EOF
 
 bench() {  # bench PROTOCOL OUT "NAME..." VARIANT...: per dataset, in the order given, the missing seeds of each
   # variant under runs/results/OUT; the empty variant is every method, another is CoLog alone with those flags
-  local protocol=$1 out=$R/$2 names=($3) name seeds variant methods
+  local protocol=$1 out=$2 names=($3) name seeds variant methods
   shift 3
   for name in "${names[@]}"; do
     for variant in "$@"; do
-      seeds=$(missing_seeds $out/results.json $name "$variant")
+      seeds=$(missing_seeds $out $name "$variant")
       [ -z "$seeds" ] && continue
       methods=(); [ -n "$variant" ] && methods=(--methods colog $variant)
-      $COLOG -v benchmark $D/${DATA[$name]} --dataset $name --protocol $protocol --seeds "$seeds" -o $out \
+      $COLOG -v benchmark $D/${DATA[$name]} --dataset $name --protocol $protocol --seeds "$seeds" -o $R/$out \
         "${methods[@]}" >> $R/logs/bench-$protocol-$name.log 2>&1  # -v: each epoch and each method's figure
+      keep
     done
   done
 }
@@ -38,11 +42,12 @@ leak() {  # leak NAME...: the 4-class run of each seed with windows shared acros
   for name in "$@"; do
     for s in "${SEEDS[@]}"; do
       for how in shared isolated; do
-        run=$R/leak/$name-$how-s$s
-        [ -f $run/metrics.json ] && continue
+        run=leak/$name-$how-s$s
+        done_in $run/metrics.json && continue
         extra=(); [ $how = isolated ] && extra=(--isolate-splits)
-        $COLOG train $D/${DATA[$name]} --dataset $name --task collective --seed $s "${extra[@]}" -o $run \
+        $COLOG train $D/${DATA[$name]} --dataset $name --task collective --seed $s "${extra[@]}" -o $R/$run \
           --overwrite > $R/logs/leak-$name-$how-s$s.log 2>&1
+        keep
       done
     done
   done
@@ -53,11 +58,29 @@ mask() {  # mask NAME...: the keyword-mask study of each seed under both protoco
   for name in "$@"; do
     for protocol in chronological paper; do
       for s in "${SEEDS[@]}"; do
-        run=$R/mask/$name-$protocol-s$s
-        [ -f $run/study.json ] && continue
-        $COLOG study keyword-mask $D/${DATA[$name]} --dataset $name --protocol $protocol --seed $s -o $run \
+        run=mask/$name-$protocol-s$s
+        done_in $run/study.json && continue
+        $COLOG study keyword-mask $D/${DATA[$name]} --dataset $name --protocol $protocol --seed $s -o $R/$run \
           > $R/logs/mask-$name-$protocol-s$s.log 2>&1
+        keep
       done
+    done
+  done
+}
+
+done_in() {  # done_in PATH: whether a run wrote PATH under runs/results, here or kept in results/ from elsewhere
+  [ -f $R/$1 ] || [ -f results/$1 ]
+}
+
+keep() {  # what the pages read, into results/ (git tracks it)
+  .venv/bin/python scripts/archive_results.py >> $R/logs/archive.log 2>&1
+}
+
+lodo() {  # lodo VARIANT...: leave-one-out, seed by seed, the recipe with each variant's options ("" the recipe)
+  local s variant
+  for s in "${SEEDS[@]}"; do
+    for variant in "$@"; do
+      bash scripts/build_model.sh --lodo-only "$s" $variant > "$R/logs/lodo-s$s${variant:+-}${variant//[ -]/}.log" 2>&1
     done
   done
 }
@@ -74,23 +97,19 @@ main() {
     .venv/bin/python scripts/split_drift.py $D/${DATA[$name]} --dataset $name -o $R/drift/$name.json \
       > $R/logs/drift-$name.log 2>&1
   done
+  keep
 
-  # Each stop should land whole rows, so work runs cheapest first across kinds: the smaller datasets, the small
-  # datasets' leak runs, leave-one-out with each option (paired by seed), the keyword-mask runs, then the
-  # many-hour spark, nssal and hadoop benchmarks. Options of ours, each chosen on a validation split (seed 0)
-  # and confirmed here on seeds 3-5: --unk-dropout 0.1 (zookeeper), --window-dropout 0.1 (honey7). The second
-  # lost on bgl and casper and on leave-one-out's first fold, so the many-hour datasets run without it.
+  # Each stop should land whole rows, so work runs cheapest first across kinds: leave-one-out paired by seed with
+  # --unk-dropout 0.1 (does it carry to another machine's logs?), the smaller datasets, their leak runs, the
+  # keyword-mask runs, then the many-hour spark, nssal and hadoop benchmarks. Options of ours, each chosen on a
+  # validation split (seed 0) and confirmed here on seeds 3-5: --unk-dropout 0.1 (zookeeper), --window-dropout 0.1
+  # (honey7). The second lost on bgl and casper and on leave-one-out's first fold, so the many-hour datasets run
+  # without it.
   local options=("--unk-dropout 0.1" "--window-dropout 0.1")
+  lodo "" "--unk-dropout 0.1"
   bench chronological chrono "honey7 casper zookeeper bgl" "" "${options[@]}"
   leak honey7 casper
-  for s in "${SEEDS[@]}"; do
-    bash scripts/build_model.sh --lodo-only "$s" > $R/logs/lodo-s$s.log 2>&1  # skips the folds it has
-  done
-  for s in "${SEEDS[@]}"; do  # does an option carry to another machine's logs? (runs/lodo/with/...)
-    for option in "${options[@]}"; do
-      bash scripts/build_model.sh --lodo-only "$s" $option > "$R/logs/lodo-s$s-${option//[ -]/}.log" 2>&1
-    done
-  done
+  lodo "--window-dropout 0.1"
   mask honey7 casper
   leak bgl zookeeper
   bench chronological chrono "spark nssal hadoop" "" "--unk-dropout 0.1"
@@ -98,8 +117,8 @@ main() {
   leak nssal
   bench paper paper "${ORDER[*]}" ""
 
-  .venv/bin/python scripts/model_card.py src/colog/models/linux-syslog --lodo runs/lodo
-  .venv/bin/python scripts/results_pages.py --runs $R --lodo runs/lodo
+  .venv/bin/python scripts/model_card.py src/colog/models/linux-syslog
+  .venv/bin/python scripts/results_pages.py
 }
 
 main "$@"

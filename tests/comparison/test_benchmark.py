@@ -113,14 +113,14 @@ def test_an_interrupted_run_keeps_the_seeds_it_finished(bundled, cache, tmp_path
 
 
 def test_rows_scored_before_the_macro_fix_merge_on_todays_definition(tmp_path):
-    from colog.comparison.benchmark import _merge
+    from colog.comparison.benchmark import merge_results
 
     base = {"method": "svm", "dataset": "spark", "protocol": "chronological", "task": "point"}
     old = [{**base, "seed": 0, "n_test_unseen": 1, "n_test_unseen_anomalies": 1, "unseen_macro_f1": 0.5},  # right
            {**base, "seed": 1, "n_test_unseen": 4, "n_test_unseen_anomalies": 4, "unseen_macro_f1": 0.4},  # wrong
            {**base, "seed": 2, "n_test_unseen": 4, "n_test_unseen_anomalies": 2, "unseen_macro_f1": 0.5}]  # 2 classes
     (tmp_path / "results.json").write_text(json.dumps(old))
-    merged = _merge(tmp_path / "results.json", [{**base, "method": "dt", "seed": 0, "unseen_macro_f1": 1.0}])
+    merged = merge_results(tmp_path / "results.json", [{**base, "method": "dt", "seed": 0, "unseen_macro_f1": 1.0}])
     assert [r["unseen_macro_f1"] for r in merged] == [1.0, 0.4, 0.5, 1.0]
 
 

@@ -23,10 +23,10 @@ def chrono(bundled, cache, tmp_path_factory):
     return runs
 
 
-def pages(runs: Path, tmp_path: Path) -> tuple[str, str]:
+def pages(runs: Path, tmp_path: Path, lodo: Path | None = None) -> tuple[str, str]:
     docs = tmp_path / "docs"
-    docs.mkdir(exist_ok=True)
-    subprocess.run([sys.executable, str(SCRIPT), "--runs", str(runs), "--lodo", str(tmp_path / "no-lodo"),
+    docs.mkdir(parents=True, exist_ok=True)
+    subprocess.run([sys.executable, str(SCRIPT), "--runs", str(runs), "--lodo", str(lodo or tmp_path / "no-lodo"),
                     "--docs", str(docs)], check=True, capture_output=True)
     return (docs / "results.md").read_text(), (docs / "benchmark.md").read_text()
 
@@ -134,3 +134,41 @@ def test_a_miss_says_by_how_many_wrong_test_lines(tmp_path):
     results, _ = pages(runs, tmp_path)
     row = next(line for line in results.splitlines() if line.startswith("| spark |"))
     assert "| **no** (wrong test lines: 1.5 against transformer's 0) |" in row
+
+
+ARCHIVE = SCRIPT.parent / "archive_results.py"
+
+
+def test_the_pages_come_back_from_the_archive_on_a_machine_without_runs(chrono, tmp_path):
+    """Runs are lost with their machine; results/ keeps what the pages read, and later runs merge into it."""
+    archive, lodo = tmp_path / "results", tmp_path / "lodo"
+    fold = lodo / "on-nssal-s3"
+    fold.mkdir(parents=True)
+    (fold / "metrics.json").write_text(json.dumps({"options": "", "test": {
+        "n": 4, "macro_f1": 0.5, "anomaly_precision": 0.5, "anomaly_recall": 0.5},
+        "test_unseen": {"n": 1, "macro_f1": 1.0}}))
+    (fold / "errors.csv").write_text("file,line,label,predicted,message\nsyslog,1,normal,anomaly,sd 2:0:0:0: ASC\n"
+                                     "syslog,2,normal,anomaly,sd 2:0:0:1: ASC\n")
+    subprocess.run([sys.executable, str(ARCHIVE), "--runs", str(chrono), "--lodo", str(lodo), "-o", str(archive)],
+                   check=True, capture_output=True)
+    kept = archive / "lodo" / "on-nssal-s3"
+    assert json.loads((kept / "largest-error.json").read_text()) == {
+        "errors": 2, "lines": 2, "message": "sd 2:0:0:0: ASC", "kind": "false alarm"}
+    assert not (kept / "errors.csv").exists()
+    assert (kept / "metrics.json").read_bytes() == (fold / "metrics.json").read_bytes()
+    results, benchmark = pages(archive, tmp_path / "a", archive / "lodo")
+    assert (results, benchmark) == pages(chrono, tmp_path / "b", lodo)  # what the runs gave, with no runs
+    assert "| nssal | 3 | 0.5000 | 2 | `sd 2:0:0:0: ASC` (false alarm) | 2 (50.0% of the held-out lines) |" in results
+
+    rows = json.loads((chrono / "chrono" / "results.json").read_text())
+    later = tmp_path / "later"  # another machine: seed 4 re-run with another figure, seed 5 new, seed 3 not there
+    (later / "chrono").mkdir(parents=True)
+    new = [r | {"macro_f1": 0.25} for r in rows if r["seed"] == 4] + [r | {"seed": 5} for r in rows if r["seed"] == 4]
+    (later / "chrono" / "results.json").write_text(json.dumps(new))
+    subprocess.run([sys.executable, str(ARCHIVE), "--runs", str(later), "--lodo", str(tmp_path / "none"), "-o",
+                    str(archive)], check=True, capture_output=True)
+    merged = json.loads((archive / "chrono" / "results.json").read_text())
+    assert sorted((r["method"], r["seed"], r["macro_f1"]) for r in merged) == sorted(
+        [(r["method"], r["seed"], r["macro_f1"]) for r in rows if r["seed"] == 3]
+        + [(r["method"], r["seed"], r["macro_f1"]) for r in new])
+    assert (kept / "metrics.json").is_file()  # a later call with fewer runs keeps what the archive holds

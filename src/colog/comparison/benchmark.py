@@ -89,14 +89,14 @@ def run_benchmark(config: ExperimentConfig, methods: list[str], seeds: list[int]
 
 def _save(out: Path, results: list[dict]) -> None:
     """Merge `results` into out/results.json and redraw results.md and results.png."""
-    merged = _merge(out / "results.json", results)
+    merged = merge_results(out / "results.json", results)
     write_json(merged, out / "results.json")
     with atomic_path(out / "results.md") as tmp:
         tmp.write_text(markdown_table(merged), encoding="utf-8")
     method_bars(_summary(merged, "macro_f1"), out / "results.png")
 
 
-def _merge(path: Path, new: list[dict]) -> list[dict]:
+def merge_results(path: Path, new: list[dict]) -> list[dict]:
     """Earlier results in `path`, minus those this run replaces, then this run's."""
     key = lambda r: (method_label(r), r["dataset"], r["protocol"], r.get("task"), r["seed"])  # noqa: E731
     replaced = {key(r) for r in new}

@@ -22,6 +22,7 @@ from colog.evaluation.metrics import classification_metrics, mean_sd, paired
 from colog.features.tokens import sequence_key, tokenize
 
 
+LARGEST_ERROR = "largest-error.json"  # a fold's `largest_error`, kept where its errors.csv is not
 HEADER = ["| held out | trained on | seeds | CoLog macro-F1 | anomaly precision / recall | keyword rule | unseen lines "
           "(tokens) | CoLog on them |", "|---|---|---|---|---|---|---|---|"]
 
@@ -119,18 +120,25 @@ def largest_error(errors_csv: Path) -> dict:
             "kind": "false alarm" if key[1] == "normal" else "missed"}
 
 
+def fold_error(fold: Path) -> dict | None:
+    """`largest_error` of a fold's output directory: kept in LARGEST_ERROR where the fold was archived without its
+    errors.csv (scripts/archive_results.py), else read from errors.csv; None when it has neither."""
+    if (fold / LARGEST_ERROR).is_file():
+        return json.loads((fold / LARGEST_ERROR).read_text(encoding="utf-8"))
+    return largest_error(fold / "errors.csv") if (fold / "errors.csv").is_file() else None
+
+
 def error_rows(runs: dict[str, list[tuple[int, dict]]], lodo: Path) -> list[str]:
-    """Per fold and seed: its errors and the message behind the most of them, from on-NAME-sS/errors.csv, and a
-    sentence on the largest such group; nothing where no fold has its errors."""
+    """Per fold and seed: its errors and the message behind the most of them (`fold_error`), and a sentence on the
+    largest such group; nothing where no fold has its errors."""
     worst: tuple[float, str, int, int] | None = None  # (share of the held-out lines, fold, seed, lines)
     out = ["| held out | seed | macro-F1 | wrong lines | the message behind the most of them | its lines |",
            "|---|---|---|---|---|---|"]
     for name, seeded in runs.items():
         for seed, metrics in seeded:
-            path = lodo / f"on-{name}-s{seed}" / "errors.csv"
-            if not path.is_file():
+            e = fold_error(lodo / f"on-{name}-s{seed}")
+            if e is None:
                 continue
-            e = largest_error(path)
             if e["errors"]:
                 share = e["lines"] / metrics["test"]["n"]
                 top = (f"{markdown_cell(e['message'], 70, code=True)} ({e['kind']}) | {e['lines']:,} ({share:.1%} of "
