@@ -10,6 +10,7 @@ stopped. Under `-o`, mirroring the run directories:
                                             the same method, options, dataset and seed; the others stay
   leak/RUN/metrics.json, mask/RUN/study.json, drift/NAME.json   copied
   lodo/[with/OPTIONS/]on-NAME-sS/   metrics.json copied, and largest-error.json: its errors.csv's largest group
+  lodo/[with/OPTIONS/]valid-NAME-sS/metrics.json   the same fold's model on the validation system, copied
 A run still being written (its file absent) is left for the next call.
 """
 
@@ -39,6 +40,8 @@ def archive(runs: Path, lodo: Path, out: Path) -> list[Path]:
     for pattern in COPIED:
         for source in sorted(runs.glob(pattern)):
             written += _copy(source, out / source.relative_to(runs))
+    for source in sorted(lodo.rglob("valid-*-s*/metrics.json")):
+        written += _copy(source, out / "lodo" / source.relative_to(lodo))
     for source in sorted(lodo.rglob("on-*-s*/metrics.json")):
         fold = out / "lodo" / source.parent.relative_to(lodo)
         written += _copy(source, fold / "metrics.json")

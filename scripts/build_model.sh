@@ -6,12 +6,15 @@
 # Flags after the seed are added to the recipe for those runs, which go to runs/lodo/with/FLAGS
 # (`--lodo-only 3 --unk-dropout 0.1` -> runs/lodo/with/unk-dropout-0.1). Each fold's figures are kept in
 # results/lodo (scripts/archive_results.py; git tracks it), and a fold found there or in runs/lodo is skipped.
+# Each fold's model is also scored on Loghub Linux 2k (keyword labels of syslog.txt; valid-NAME-sSEED), the
+# validation system that options are chosen on: the held-out datasets' figures are the test.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 RECIPE=(--format syslog --rule keywords-substring:@colog-reference --hidden 128 --ffn 512)
 eval "$(.venv/bin/python -m colog.evaluation.corpus)"  # DATA: dataset name -> its folder under shared/data
 declare -A P
 for k in "${FAMILY[@]}"; do P[$k]=$D/${DATA[$k]}/logs; done
+VALID=$D/loghub-2k/Linux/Linux_2k.log
 if [ "${1:-}" = "--lodo" ] || [ "${1:-}" = "--lodo-only" ]; then
   S=$2
   EXTRA=("${@:3}")
@@ -25,6 +28,7 @@ if [ "${1:-}" = "--lodo" ] || [ "${1:-}" = "--lodo-only" ]; then
     done
     $COLOG train "${train[@]}" "${RECIPE[@]}" "${EXTRA[@]}" --seed "$S" -o "$L/without-$held-s$S" --overwrite
     $COLOG evaluate "$L/without-$held-s$S" --on "${P[$held]}" --dataset "$held" -o "$L/on-$held-s$S"
+    $COLOG evaluate "$L/without-$held-s$S" --on "$VALID" --dataset linux -o "$L/valid-$held-s$S"
     .venv/bin/python scripts/archive_results.py
   done
   [ "$1" = "--lodo-only" ] && exit 0

@@ -53,8 +53,8 @@ def test_an_option_is_compared_with_the_recipe_on_the_seeds_both_have(tmp_path):
 
     from colog.evaluation.lodo import option_rows
 
-    def fold(where, seed, f1, options):
-        run = where / f"on-nssal-s{seed}"
+    def fold(where, seed, f1, options, scored="on"):
+        run = where / f"{scored}-nssal-s{seed}"
         run.mkdir(parents=True)
         (run / "metrics.json").write_text(json.dumps({"options": options, "test": {"macro_f1": f1}}))
 
@@ -66,4 +66,11 @@ def test_an_option_is_compared_with_the_recipe_on_the_seeds_both_have(tmp_path):
         fold(variant, seed, f1, "--hidden 128 --unk-dropout 0.1")
     rows = option_rows(tmp_path)
     assert len(rows) == 3 and rows[2].startswith("| nssal | `--hidden 128 --unk-dropout 0.1` | 3, 4 | 0.7700 ± ")
-    assert "**0.8950 ± 0.0212**" in rows[2] and "| +0.1250 ± 0.1909 |" in rows[2]
+    assert "**0.8950 ± 0.0212**" in rows[2] and "| +0.1250 ± 0.1909 | – |" in rows[2]
+    # the same folds' models on the validation system, where the option was chosen: on the seeds both have
+    for seed, f1 in ((3, 0.42), (4, 0.51)):
+        fold(tmp_path, seed, f1, "--hidden 128", scored="valid")
+    fold(variant, 3, 0.49, "--hidden 128 --unk-dropout 0.1", scored="valid")
+    assert option_rows(tmp_path)[2].endswith("| +0.1250 ± 0.1909 | 0.4200 (1 seed) → 0.4900 (1 seed) (seeds 3) |")
+    fold(variant, 4, 0.50, "--hidden 128 --unk-dropout 0.1", scored="valid")
+    assert option_rows(tmp_path)[2].endswith("| 0.4650 ± 0.0636 → 0.4950 ± 0.0071 |")

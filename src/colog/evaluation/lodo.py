@@ -27,12 +27,14 @@ HEADER = ["| held out | trained on | seeds | CoLog macro-F1 | anomaly precision 
           "(tokens) | CoLog on them |", "|---|---|---|---|---|---|---|---|"]
 
 
-def lodo_runs(lodo: Path, held_out: tuple[str, ...] = tuple(SYSLOG_FAMILY)) -> dict[str, list[tuple[int, dict]]]:
-    """held-out dataset -> [(seed, its metrics.json)], seeds in order."""
+def lodo_runs(lodo: Path, held_out: tuple[str, ...] = tuple(SYSLOG_FAMILY),
+              scored: str = "on") -> dict[str, list[tuple[int, dict]]]:
+    """held-out dataset -> [(seed, its metrics.json)], seeds in order: the fold's model scored on the held-out
+    dataset (`scored` "on") or on the validation system ("valid")."""
     runs = {}
     for name in held_out:
         found = [(int(p.parent.name.rsplit("-s", 1)[1]), json.loads(p.read_text(encoding="utf-8")))
-                 for p in lodo.glob(f"on-{name}-s*/metrics.json")]
+                 for p in lodo.glob(f"{scored}-{name}-s*/metrics.json")]
         runs[name] = sorted(found, key=lambda seeded: seeded[0])
     return runs
 
@@ -61,19 +63,31 @@ def lodo_table(runs: dict[str, list[tuple[int, dict]]], ceiling: dict[str, dict]
 
 def option_rows(lodo: Path) -> list[str]:
     """The recipe with options added (each LODO/with/* directory) beside the plain recipe, on the seeds both have:
-    whether an option chosen elsewhere also carries to another machine's logs. Nothing where none was run."""
-    plain = lodo_runs(lodo)
+    whether an option chosen elsewhere also carries to another machine's logs, on the held-out dataset and on the
+    validation system that chooses options. Nothing where none was run."""
+    def f1(runs: dict[str, list[tuple[int, dict]]], name: str) -> dict[int, float]:
+        return {s: m["test"]["macro_f1"] for s, m in runs.get(name, [])}
+
+    plain, plain_valid = lodo_runs(lodo), lodo_runs(lodo, scored="valid")
     out = []
     for variant in sorted(p for p in (lodo / "with").glob("*") if p.is_dir()):
-        for name, seeded in lodo_runs(variant).items():
-            seeds, cells = paired({s: m["test"]["macro_f1"] for s, m in plain.get(name, [])},
-                                  {s: m["test"]["macro_f1"] for s, m in seeded})
-            if seeds:
-                out.append(f"| {name} | `{dict(seeded)[seeds[0]]['options']}` | " + " | ".join(cells) + " |")
+        held, valid = lodo_runs(variant), lodo_runs(variant, scored="valid")
+        for name, seeded in held.items():
+            seeds, cells = paired(f1(plain, name), f1(held, name))
+            if not seeds:
+                continue
+            base, ours = f1(plain_valid, name), f1(valid, name)
+            v_seeds = [s for s in seeds if s in base and s in ours]
+            validation = (f"{mean_sd([base[s] for s in v_seeds])} → {mean_sd([ours[s] for s in v_seeds])}"
+                          if v_seeds else "–")
+            if v_seeds and v_seeds != seeds:
+                validation += f" (seeds {', '.join(map(str, v_seeds))})"
+            out.append(f"| {name} | `{dict(seeded)[seeds[0]]['options']}` | " + " | ".join(cells)
+                       + f" | {validation} |")
     if not out:
         return []
-    return ["| held out | options | seeds | the recipe | with the options | difference, per seed |",
-            "|---|---|---|---|---|---|", *out]
+    return ["| held out | options | seeds | the recipe | with the options | difference, per seed | validation "
+            "system (Linux 2k): the recipe → with the options |", "|---|---|---|---|---|---|---|", *out]
 
 
 def syslog_family_fired(data: Path) -> dict[str, list[frozenset[str]]]:
