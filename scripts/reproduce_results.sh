@@ -10,11 +10,11 @@ set -euo pipefail
 
 missing_seeds() {  # missing_seeds OUT DATASET [OPTIONS]: the seeds of SEEDS without a row in OUT/results.json under
   # runs/results or results/ (with OPTIONS: without a CoLog row run with those options), comma-separated
-  .venv/bin/python - "$1" "$2" "${3:-}" "${SEEDS[@]}" <<'EOF'
+  .venv/bin/python - "$R" "$1" "$2" "${3:-}" "${SEEDS[@]}" <<'EOF'
 import json, sys
 from pathlib import Path
-out, dataset, options, seeds = sys.argv[1], sys.argv[2], sys.argv[3], [int(s) for s in sys.argv[4:]]
-paths = [Path(where) / out / "results.json" for where in ("runs/results", "results")]
+runs, out, dataset, options, seeds = *sys.argv[1:5], [int(s) for s in sys.argv[5:]]
+paths = [Path(where) / out / "results.json" for where in (runs, "results")]
 rows = [r for path in paths if path.is_file() for r in json.loads(path.read_text())]
 got = {r["seed"] for r in rows if r["dataset"] == dataset and r.get("options", "") == options}
 print(",".join(str(s) for s in seeds if s not in got))
