@@ -23,8 +23,8 @@ if [ "${1:-}" = "--lodo" ] || [ "${1:-}" = "--lodo-only" ]; then
   for held in honey7 nssal casper; do
     train=()
     for k in "${FAMILY[@]}"; do [ "$k" != "$held" ] && train+=("${P[$k]}"); done
-    for done in "$L" "results/${L#runs/}"; do  # this fold is done, here or on another machine: the next
-      [ -f "$done/on-$held-s$S/metrics.json" ] && continue 2
+    for where in "$L" "results/${L#runs/}"; do  # this fold is done, here or on another machine: the next
+      [ -f "$where/on-$held-s$S/metrics.json" ] && continue 2
     done
     $COLOG train "${train[@]}" "${RECIPE[@]}" "${EXTRA[@]}" --seed "$S" -o "$L/without-$held-s$S" --overwrite
     $COLOG evaluate "$L/without-$held-s$S" --on "${P[$held]}" --dataset "$held" -o "$L/on-$held-s$S"
