@@ -23,7 +23,8 @@ import sys
 from pathlib import Path
 
 from colog.artifacts import atomic_path, write_json
-from colog.comparison.benchmark import merge_results
+from colog.comparison.benchmark import earlier_results, merge_results
+from colog.errors import CologError
 from colog.evaluation.lodo import LARGEST_ERROR, largest_error
 
 COPIED = ("leak/*/metrics.json", "mask/*/study.json", "drift/*.json")
@@ -36,7 +37,7 @@ def archive(runs: Path, lodo: Path, out: Path) -> list[Path]:
         source = runs / protocol / "results.json"
         if source.is_file():
             target = out / protocol / "results.json"
-            written += _write(merge_results(target, json.loads(source.read_text(encoding="utf-8"))), target)
+            written += _write(merge_results(target, earlier_results(source)), target)
     for pattern in COPIED:
         for source in sorted(runs.glob(pattern)):
             written += _copy(source, out / source.relative_to(runs))
@@ -75,7 +76,11 @@ def main() -> int:
     ap.add_argument("--lodo", type=Path, default=Path("runs/lodo"))
     ap.add_argument("-o", "--out", type=Path, default=Path("results"))
     args = ap.parse_args()
-    written = archive(args.runs, args.lodo, args.out)
+    try:
+        written = archive(args.runs, args.lodo, args.out)
+    except CologError as exc:  # a results file that is not one: say which, write nothing more
+        print(f"archive_results: {exc}", file=sys.stderr)
+        return 1
     print(f"archived {len(written)} file(s) under {args.out}", file=sys.stderr)
     return 0
 

@@ -172,3 +172,14 @@ def test_the_pages_come_back_from_the_archive_on_a_machine_without_runs(chrono, 
         [(r["method"], r["seed"], r["macro_f1"]) for r in rows if r["seed"] == 3]
         + [(r["method"], r["seed"], r["macro_f1"]) for r in new])
     assert (kept / "metrics.json").is_file()  # a later call with fewer runs keeps what the archive holds
+
+
+def test_a_results_file_that_is_not_one_stops_the_archive_in_one_line(tmp_path):
+    runs = tmp_path / "runs"
+    (runs / "chrono").mkdir(parents=True)
+    (runs / "chrono" / "results.json").write_text("not json")
+    done = subprocess.run([sys.executable, str(ARCHIVE), "--runs", str(runs), "--lodo", str(tmp_path / "none"), "-o",
+                           str(tmp_path / "results")], capture_output=True, text=True)
+    assert done.returncode == 1 and done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert "results.json: cannot read earlier benchmark results" in done.stderr
+    assert not (tmp_path / "results").exists()

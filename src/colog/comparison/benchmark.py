@@ -44,7 +44,7 @@ def run_benchmark(config: ExperimentConfig, methods: list[str], seeds: list[int]
                   progress: bool = True) -> list[dict]:
     """Fit and score `methods` for each seed; merge into out/results.json and redraw the table and plot."""
     out.mkdir(parents=True, exist_ok=True)
-    _earlier(out / "results.json")  # refuse a file we cannot merge into before hours of fitting, not after
+    earlier_results(out / "results.json")  # refuse a file we cannot merge into before hours of fitting, not after
     data = load_data(config, progress)
     results = []
     with progress_bar(total=len(seeds) * len(methods), desc="benchmark", unit="fit", enabled=progress) as bar:
@@ -100,10 +100,10 @@ def merge_results(path: Path, new: list[dict]) -> list[dict]:
     """Earlier results in `path`, minus those this run replaces, then this run's."""
     key = lambda r: (method_label(r), r["dataset"], r["protocol"], r.get("task"), r["seed"])  # noqa: E731
     replaced = {key(r) for r in new}
-    return [_rescored(r) for r in _earlier(path) if key(r) not in replaced] + new
+    return [_rescored(r) for r in earlier_results(path) if key(r) not in replaced] + new
 
 
-def _earlier(path: Path) -> list[dict]:
+def earlier_results(path: Path) -> list[dict]:
     """The results already in `path` (none if it does not exist); a file that is not one is an error, not empty."""
     if not path.exists():
         return []
