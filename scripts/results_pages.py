@@ -143,8 +143,8 @@ def lodo_section(lodo: Path, data: Path) -> list[str]:
         "", "The last column is what the labels allow: a model that knows exactly the keyword-list terms the two "
         "training datasets' labels show, and never raises a false alarm (src/colog/models/linux-syslog/MODEL.md "
         "names the terms the held-out machine fires that training never shows)."]) + (
-        ["", "The recipe with an option of ours added (`bash scripts/build_model.sh --lodo-only SEED OPTIONS`), on the "
-         "same seeds:", "", *options] if options else []) + (
+        ["", "The recipe beside variants of it (`bash scripts/build_model.sh --lodo-only SEED OPTIONS`: options added "
+         "or changed; `--unk-dropout 0` takes the recipe's out), on the same seeds:", "", *options] if options else []) + (
         ["", "Where each fold's errors sit (its errors.csv, lines grouped by the tokens the model reads):", "", *errors]
         if errors else [])
 

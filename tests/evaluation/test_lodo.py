@@ -65,7 +65,7 @@ def test_an_option_is_compared_with_the_recipe_on_the_seeds_both_have(tmp_path):
     for seed, f1 in ((3, 0.88), (4, 0.91)):  # seed 5 not run yet: left out of both columns
         fold(variant, seed, f1, "--hidden 128 --unk-dropout 0.1")
     rows = option_rows(tmp_path)
-    assert len(rows) == 3 and rows[2].startswith("| nssal | `--hidden 128 --unk-dropout 0.1` | 3, 4 | 0.7700 ± ")
+    assert len(rows) == 3 and rows[2].startswith("| nssal | with `--unk-dropout 0.1` | 3, 4 | 0.7700 ± ")
     assert "**0.8950 ± 0.0212**" in rows[2] and "| +0.1250 ± 0.1909 | – |" in rows[2]
     # the same folds' models on the validation system, where the option was chosen: on the seeds both have
     for seed, f1 in ((3, 0.42), (4, 0.51)):
@@ -74,3 +74,14 @@ def test_an_option_is_compared_with_the_recipe_on_the_seeds_both_have(tmp_path):
     assert option_rows(tmp_path)[2].endswith("| +0.1250 ± 0.1909 | 0.4200 (1 seed) → 0.4900 (1 seed) (seeds 3) |")
     fold(variant, 4, 0.50, "--hidden 128 --unk-dropout 0.1", scored="valid")
     assert option_rows(tmp_path)[2].endswith("| 0.4650 ± 0.0636 → 0.4950 ± 0.0071 |")
+
+
+def test_a_variant_says_how_its_options_differ_from_the_recipe():
+    from colog.evaluation.lodo import option_changes
+
+    recipe = "--unk-dropout 0.1 --hidden 128 --ffn 512"
+    assert option_changes(recipe, "--hidden 128 --ffn 512") == "without `--unk-dropout 0.1`"  # trained with 0
+    assert option_changes(recipe, "--current-line --unk-dropout 0.2 --hidden 128 --ffn 512") == (
+        "with `--current-line`, `--unk-dropout 0.2` for `--unk-dropout 0.1`")
+    assert option_changes(recipe, recipe) == "the same options"
+
