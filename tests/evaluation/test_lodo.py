@@ -85,3 +85,21 @@ def test_a_variant_says_how_its_options_differ_from_the_recipe():
         "with `--current-line`, `--unk-dropout 0.2` for `--unk-dropout 0.1`")
     assert option_changes(recipe, recipe) == "the same options"
 
+
+def test_the_room_under_a_ceiling_is_the_last_wrong_line_that_keeps_the_target():
+    import numpy as np
+
+    from colog.evaluation.lodo import room
+    from colog.evaluation.metrics import classification_metrics
+
+    def scored(false_alarms, misses):  # 900 normal lines, 100 anomalous of which 5 the labels never show
+        truth = np.r_[np.zeros(900), np.ones(100)].astype(int)
+        guess = truth.copy()
+        guess[:false_alarms] = 1
+        guess[900:905 + misses] = 0
+        return classification_metrics(truth, guess, ["normal", "anomaly"])["macro_f1"]
+
+    r = room(900, 95, 5)
+    assert scored(r["false_alarms"], 0) >= 0.95 > scored(r["false_alarms"] + 1, 0)
+    assert scored(0, r["misses"]) >= 0.95 > scored(0, r["misses"] + 1)
+    assert room(900, 80, 20) is None  # the ceiling itself is below the target

@@ -129,9 +129,32 @@ def shown_terms_ceiling(fired: dict[str, list[frozenset[str]]], top: int = 4) ->
         caught = np.array([bool(f & shown) for f in lines], dtype=np.int8)
         unshown = Counter(t for f in lines if f and not f & shown for t in f)
         m = classification_metrics(labels, caught, ["normal", "anomaly"])
-        out[held] = {"n": len(lines), "n_anomalies": int(labels.sum()), "n_unshown": int((labels > caught).sum()),
-                     "macro_f1": m["macro_f1"], "top_unshown": unshown.most_common(top)}
+        n_anomalies, n_unshown = int(labels.sum()), int((labels > caught).sum())
+        out[held] = {"n": len(lines), "n_anomalies": n_anomalies, "n_unshown": n_unshown,
+                     "macro_f1": m["macro_f1"], "top_unshown": unshown.most_common(top),
+                     "room": room(len(lines) - n_anomalies, n_anomalies - n_unshown, n_unshown)}
     return out
+
+
+def room(normal: int, caught: int, missed: int, target: float = 0.95) -> dict[str, int] | None:
+    """How many more wrong lines the ceiling learner (`caught` anomalies found, `missed` not, no false alarm
+    among `normal` lines) can make and still score `target` macro-F1: false alarms alone, or misses of the
+    lines it catches alone; None where the ceiling itself is below `target`."""
+    def macro_f1(tp: int, fp: int, fn: int) -> float:
+        tn = normal - fp
+        return (2 * tp / max(2 * tp + fp + fn, 1) + 2 * tn / max(2 * tn + fp + fn, 1)) / 2
+
+    def most(score) -> int:  # the largest k in [0, limit] with score(k) >= target; score falls as k grows
+        lo, hi = 0, max(normal, caught)
+        while lo < hi:
+            mid = (lo + hi + 1) // 2
+            lo, hi = (mid, hi) if score(mid) >= target else (lo, mid - 1)
+        return lo
+
+    if macro_f1(caught, 0, missed) < target:
+        return None
+    return {"false_alarms": most(lambda k: macro_f1(caught, min(k, normal), missed)),
+            "misses": most(lambda k: macro_f1(max(caught - k, 0), 0, missed + min(k, caught)))}
 
 
 def largest_error(errors_csv: Path) -> dict:
