@@ -2,8 +2,8 @@
 and the ceiling that keyword labels put on it.
 
 scripts/build_model.sh --lodo SEED writes DIR/on-NAME-sSEED/metrics.json (protocol cross), and with training
-options added to the recipe or changed DIR/with/OPTIONS/on-NAME-sSEED; the model card and docs/results.md print these same
-tables from them.
+options added to the recipe or changed DIR/with/OPTIONS/on-NAME-sSEED; the model card and docs/results.md print
+these same tables from them.
 """
 
 from __future__ import annotations
@@ -144,7 +144,7 @@ def room(normal: int, caught: int, missed: int, target: float = 0.95) -> dict[st
         tn = normal - fp
         return (2 * tp / max(2 * tp + fp + fn, 1) + 2 * tn / max(2 * tn + fp + fn, 1)) / 2
 
-    def most(score) -> int:  # the largest k in [0, limit] with score(k) >= target; score falls as k grows
+    def most(score) -> int:  # the largest k >= 0 with score(k) >= target; score falls as k grows
         lo, hi = 0, max(normal, caught)
         while lo < hi:
             mid = (lo + hi + 1) // 2
