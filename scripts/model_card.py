@@ -8,7 +8,7 @@ The same card, under a page on the commands that list and pack models, goes to `
 Leave-one-dataset-out: results/lodo/on-{casper,nssal,honey7}-s{SEED}/metrics.json, written by
 `colog evaluate runs/lodo/without-X-sS --on X` (scripts/build_model.sh says how) and kept by
 scripts/archive_results.py. Logs of another kind: the
-bundled model's flagged share on Loghub samples, next to the keyword rule's.
+bundled model's flagged share on Loghub samples, next to the keyword rule's, and what it flags most.
 """
 
 from __future__ import annotations
@@ -18,11 +18,13 @@ import json
 import os
 import statistics
 import sys
+from collections import Counter
 from pathlib import Path
 
+from colog.artifacts import markdown_cell
 from colog.evaluation.lodo import (error_rows, lodo_runs, lodo_table, option_rows, shown_terms_ceiling,
                                    syslog_family_fired)
-from colog.features.tokens import Vocabulary
+from colog.features.tokens import Vocabulary, sequence_key, tokenize
 
 DOCS_INTRO = [
     "colog ships a model, so that `colog detect /var/log/auth.log -o verdicts.jsonl` works before any training:",
@@ -55,9 +57,14 @@ def other_kind_rows(model: Path, loghub: Path) -> list[str]:
         if not log.is_file():
             continue
         verdicts = list(detector.detect(file_lines(log, log.name)))
-        flagged = sum(v.label for v in verdicts) / len(verdicts)
+        flagged = [v for v in verdicts if v.label]
         keyword = float(rule.apply(parse_paths([log], progress=False).table).mean())
-        rows.append(f"| Loghub {system} 2k | {flagged:.1%} | {keyword:.1%} |")
+        groups = Counter(sequence_key(tokenize(v.message)) for v in flagged)  # as the model reads them
+        example = {sequence_key(tokenize(v.message)): v.message for v in reversed(flagged)}
+        commonest = (f"{markdown_cell(example[key], 70, code=True)}: {n:,} of {len(flagged):,}"
+                     for key, n in groups.most_common(1))
+        top = next(commonest, "–")
+        rows.append(f"| Loghub {system} 2k | {len(flagged) / len(verdicts):.1%} | {keyword:.1%} | {top} |")
     return rows
 
 
@@ -134,7 +141,9 @@ def main() -> int:
         "exactly the terms the two training datasets' labels show, and never raises a false alarm, scores:", "",
         *ceiling_rows(ceiling), "",
         "Logs of another kind (share of lines flagged; the keyword rule with the generic syslog list beside it):",
-        "", "| log | flagged by the model | by the keyword rule |", "|---|---|---|",
+        "", "| log | flagged by the model | by the keyword rule | the message flagged most (as the model reads it): "
+        "its lines of the flagged |",
+        "|---|---|---|---|",
         *other_kind_rows(args.model, args.loghub), "",
         "## What it does not know", "",
         "- File types other than " + ", ".join(types) + " (Red Hat's `secure` and OpenBSD's `authlog` are `auth`; "
