@@ -21,12 +21,13 @@ print(",".join(str(s) for s in seeds if s not in got))
 EOF
 }
 
-bench() {  # bench PROTOCOL OUT "NAME..." VARIANT...: per dataset, in the order given, the missing seeds of each
-  # variant under runs/results/OUT; the empty variant is every method, another is CoLog alone with those flags
+bench() {  # bench PROTOCOL OUT "NAME..." VARIANT...: per variant, then per dataset, in the order given, the missing
+  # seeds under runs/results/OUT; the empty variant is every method (the headline table, so its rows come first),
+  # another is CoLog alone with those flags
   local protocol=$1 out=$2 names=($3) name seeds variant methods
   shift 3
-  for name in "${names[@]}"; do
-    for variant in "$@"; do
+  for variant in "$@"; do
+    for name in "${names[@]}"; do
       seeds=$(missing_seeds $out $name "$variant")
       [ -z "$seeds" ] && continue
       methods=(); [ -n "$variant" ] && methods=(--methods colog $variant)
