@@ -136,10 +136,16 @@ def lodo_section(lodo: Path, data: Path) -> list[str]:
     runs = lodo_runs(lodo)
     if not any(runs.values()):
         return ["Not measured yet: `bash scripts/build_model.sh --lodo SEED` for seeds 3, 4 and 5."]
+    first = next(m for seeded in runs.values() for _, m in seeded)  # the recipe as the folds recorded it
+    recipe = " ".join(["--format syslog", *([f"--rule {first['label_source']}"] if first.get("label_source") else []),
+                       *([first["options"]] if first.get("options") else [])])
+    intro = [f"`colog train` on two of casper, nssal and honey7 (the bundled model's recipe: `{recipe}`), `colog "
+             "evaluate RUN --on` every line of the third (protocol cross). The keyword rule scores 1.0 by "
+             "construction: it wrote the labels.", ""]
     ceiling = shown_terms_ceiling(syslog_family_fired(data)) if data.is_dir() else None
     errors = error_rows(runs, lodo)
     options = option_rows(lodo)
-    return lodo_table(runs, ceiling) + ([] if ceiling is None else [
+    return intro + lodo_table(runs, ceiling) + ([] if ceiling is None else [
         "", "The last column is what the labels allow: a model that knows exactly the keyword-list terms the two "
         "training datasets' labels show, and never raises a false alarm (src/colog/models/linux-syslog/MODEL.md "
         "names the terms the held-out machine fires that training never shows)."]) + (
@@ -232,10 +238,6 @@ def results_page(runs: Path, lodo: Path, data: Path) -> str:
         *options_table(chrono),
         *drift_section(runs / "drift"),
         "## Other machines' logs: leave one dataset out", "",
-        "`colog train` on two of casper, nssal and honey7 (the bundled model's recipe: `--format syslog --rule "
-        "keywords-substring:@colog-reference --hidden 128 --ffn 512 --unk-dropout 0.1`), `colog evaluate RUN --on` "
-        "every line of the third (protocol cross). The keyword rule scores 1.0 by construction: it wrote the labels.",
-        "",
         *lodo_section(lodo, data), "",
         "## The paper's random split", "",
         "`colog benchmark DATA --dataset NAME --protocol paper --seeds 3,4,5`: lines drawn at random, so test "

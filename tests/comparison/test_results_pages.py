@@ -183,3 +183,18 @@ def test_a_results_file_that_is_not_one_stops_the_archive_in_one_line(tmp_path):
     assert done.returncode == 1 and done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
     assert "results.json: cannot read earlier benchmark results" in done.stderr
     assert not (tmp_path / "results").exists()
+
+
+def test_the_leave_one_out_recipe_is_the_one_its_folds_recorded(tmp_path):
+    fold = tmp_path / "lodo" / "on-casper-s3"
+    fold.mkdir(parents=True)
+    (fold / "metrics.json").write_text(json.dumps({
+        "label_source": "keywords-substring:@colog-reference", "options": "--unk-dropout 0.1 --hidden 128",
+        "test": {"n": 4, "macro_f1": 0.5, "anomaly_precision": 0.5, "anomaly_recall": 0.5},
+        "test_unseen": {"n": 1, "macro_f1": 1.0}}))
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    subprocess.run([sys.executable, str(SCRIPT), "--runs", str(tmp_path / "none"), "--lodo", str(tmp_path / "lodo"),
+                    "--docs", str(docs), "--data", str(tmp_path / "no-data")], check=True, capture_output=True)
+    assert ("the bundled model's recipe: `--format syslog --rule keywords-substring:@colog-reference --unk-dropout "
+            "0.1 --hidden 128`") in (docs / "results.md").read_text()
