@@ -21,7 +21,7 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from colog.artifacts import markdown_cell
+from colog.artifacts import atomic_path, markdown_cell
 from colog.evaluation.lodo import (error_rows, lodo_runs, lodo_table, option_rows, shown_terms_ceiling,
                                    syslog_family_fired)
 from colog.features.tokens import Vocabulary, sequence_key, tokenize
@@ -156,9 +156,10 @@ def main() -> int:
         f"--init {args.model.name} --epochs 4 --lr 3e-4 -o runs/mine` fine-tunes this model on your logs and "
         "corrections (docs/model.md).",
     ]
-    (args.model / "MODEL.md").write_text("\n".join(card) + "\n", encoding="utf-8")
     page = ["# Bundled models", "", *DOCS_INTRO, "", *("#" + line if line.startswith("#") else line for line in card)]
-    args.docs.write_text("\n".join(page) + "\n", encoding="utf-8")
+    for path, lines in ((args.model / "MODEL.md", card), (args.docs, page)):
+        with atomic_path(path) as tmp:  # whole or untouched, never half-written
+            tmp.write_text("\n".join(lines) + "\n", encoding="utf-8")
     print(f"wrote {args.model / 'MODEL.md'} and {args.docs}", file=sys.stderr)
     return 0
 

@@ -21,6 +21,7 @@ import statistics
 import sys
 from pathlib import Path
 
+from colog.artifacts import atomic_path
 from colog.comparison.benchmark import markdown_table, method_label
 from colog.evaluation.corpus import SHARED_DATA
 from colog.evaluation.drift import drift_markdown
@@ -306,8 +307,12 @@ def main() -> int:
     ap.add_argument("--docs", type=Path, default=Path("docs"))
     ap.add_argument("--data", type=Path, default=Path("../shared/data"), help="for the labels' leave-one-out ceiling")
     args = ap.parse_args()
-    for name, text in (("results.md", results_page(args.runs, args.lodo, args.data)), ("benchmark.md", benchmark_page(args.runs, args.docs))):
-        (args.docs / name).write_text(text, encoding="utf-8")
+    pages = (("results.md", results_page(args.runs, args.lodo, args.data)),
+             ("benchmark.md", benchmark_page(args.runs, args.docs)))
+    args.docs.mkdir(parents=True, exist_ok=True)
+    for name, text in pages:
+        with atomic_path(args.docs / name) as tmp:  # a page is whole or untouched, never half-written
+            tmp.write_text(text, encoding="utf-8")
         print(f"wrote {args.docs / name} ({text.count(chr(10))} lines)", file=sys.stderr)
     return 0
 
