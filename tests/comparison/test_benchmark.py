@@ -44,6 +44,21 @@ def test_results_schema_and_same_test_lines(bench):
     assert "never occurs in training" in table
     assert "Unseen test lines (anomalous) per seed: bgl (paper) " in table
     assert (out / "results.png").stat().st_size > 1000
+    # cost per line in CPU time, which a paused or shared machine does not move; colog trains for longest
+    assert all(r["train_cpu_seconds"] >= 0 and r["infer_cpu_seconds"] >= 0 for r in results)
+    assert max(results, key=lambda r: r["train_cpu_seconds"])["method"] in ("colog", "pylogsentiment", "transformer")
+    assert f"### CPU seconds per line, every thread (mean over the {len(results)} of {len(results)} rows" in table
+
+
+def test_rows_written_before_cpu_time_was_recorded_keep_the_wall_clock():
+    from colog.comparison.benchmark import markdown_table
+
+    row = {"method": "dt", "dataset": "bgl", "protocol": "paper", "seed": 0, "macro_f1": 0.9, "anomaly_f1": 0.8,
+           "train_seconds": 2.0, "infer_seconds": 1.0, "n_train": 100, "n_test": 10, "unseen_macro_f1": None}
+    assert "### seconds per line, wall clock" in markdown_table([row])
+    assert "| dt | 2.00e-02 | 1.00e-01 |" in markdown_table([row])
+    timed = markdown_table([row, {**row, "seed": 1, "train_cpu_seconds": 4.0, "infer_cpu_seconds": 3.0}])
+    assert "mean over the 1 of 2 rows that record them" in timed and "| dt | 4.00e-02 | 3.00e-01 |" in timed
 
 
 def test_results_of_another_dataset_are_kept(bench, bundled):
