@@ -167,11 +167,13 @@ def _seconds_table(results: list[dict]) -> str:
     another job on the machine moves the wall clock, not these), else, for rows written before they were, the
     wall clock."""
     timed = [r for r in results if "train_cpu_seconds" in r]
-    rows, (train, infer), what = ((timed, ("train_cpu_seconds", "infer_cpu_seconds"),
-                                   f"CPU seconds per line, every thread (mean over the {len(timed)} of {len(results)} "
-                                   "rows that record them)") if timed else
-                                  (results, ("train_seconds", "infer_seconds"),
-                                   "seconds per line, wall clock (mean over datasets and seeds; same machine)"))
+    if timed:
+        rows, train, infer = timed, "train_cpu_seconds", "infer_cpu_seconds"
+        what = (f"CPU seconds per line, every thread (mean over the {len(timed)} of {len(results)} rows that "
+                "record them)")
+    else:
+        rows, train, infer = results, "train_seconds", "infer_seconds"
+        what = "seconds per line, wall clock (mean over datasets and seeds; same machine)"
     seconds: dict[str, list[tuple[float, float]]] = {}
     for r in rows:
         n_train, n_test = max(r.get("n_train", 1), 1), max(r["n_test"], 1)
