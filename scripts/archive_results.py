@@ -8,7 +8,7 @@ instead, so that a clone regenerates the pages and scripts/reproduce_results.sh 
 stopped. Under `-o`, mirroring the run directories:
   chrono/results.json, paper/results.json   benchmark rows, merged: a row of the runs replaces the archived row of
                                             the same method, options, dataset and seed; the others stay
-  leak/RUN/metrics.json, mask/RUN/study.json, drift/NAME.json   copied
+  leak/RUN/metrics.json, options4/RUN/metrics.json, mask/RUN/study.json, drift/NAME.json   copied
   lodo/[with/OPTIONS/]on-NAME-sS/   metrics.json copied, and largest-error.json: its errors.csv's largest group
   lodo/[with/OPTIONS/]valid-NAME-sS/metrics.json   the same fold's model on the validation system, copied
 A run still being written (its file absent) is left for the next call.
@@ -27,7 +27,7 @@ from colog.comparison.benchmark import earlier_results, merge_results
 from colog.errors import CologError
 from colog.evaluation.lodo import LARGEST_ERROR, largest_error
 
-COPIED = ("leak/*/metrics.json", "mask/*/study.json", "drift/*.json")
+COPIED = ("leak/*/metrics.json", "options4/*/metrics.json", "mask/*/study.json", "drift/*.json")
 
 
 def archive(runs: Path, lodo: Path, out: Path) -> list[Path]:

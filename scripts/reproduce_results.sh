@@ -54,6 +54,22 @@ leak() {  # leak NAME...: the 4-class run of each seed with windows shared acros
   done
 }
 
+options4() {  # options4 NAME...: the 4-class run of each seed with each option of ours for that task, paired on
+  # the results page with leak's run of the same seed (windows shared across splits, the paper's network)
+  local name s variant run
+  for name in "$@"; do
+    for s in "${SEEDS[@]}"; do
+      for variant in "--current-line --window-positions" "--bit-heads"; do
+        run=options4/$name-$(echo "$variant" | sed 's/^-*//; s/ -*/-/g')-s$s
+        done_in $run/metrics.json && continue
+        $COLOG train $D/${DATA[$name]} --dataset $name --task collective --seed $s $variant -o $R/$run \
+          --overwrite > $R/logs/${run//\//-}.log 2>&1
+        keep
+      done
+    done
+  done
+}
+
 mask() {  # mask NAME...: the keyword-mask study of each seed under both protocols
   local name protocol s run
   for name in "$@"; do
@@ -110,9 +126,11 @@ main() {
   lodo "" "--unk-dropout 0"  # the recipe holds --unk-dropout 0.1: paired with the recipe without it
   bench chronological chrono "honey7 casper zookeeper bgl" "" "${options[@]}"
   leak honey7 casper
+  options4 honey7 casper
   lodo "--window-dropout 0.1"
   mask honey7 casper
   leak bgl zookeeper
+  options4 bgl zookeeper
   bench chronological chrono "spark nssal hadoop" "" "--unk-dropout 0.1"
   mask spark nssal
   leak nssal

@@ -198,3 +198,20 @@ def test_the_leave_one_out_recipe_is_the_one_its_folds_recorded(tmp_path):
                     "--docs", str(docs), "--data", str(tmp_path / "no-data")], check=True, capture_output=True)
     assert ("the bundled model's recipe: `--format syslog --rule keywords-substring:@colog-reference --unk-dropout "
             "0.1 --hidden 128`") in (docs / "results.md").read_text()
+
+
+def test_a_4_class_option_is_set_beside_the_paper_s_network_on_the_seeds_both_ran(tmp_path):
+    def run(where, seed, f1, options="", dataset="casper"):
+        where.mkdir(parents=True)
+        (where / "metrics.json").write_text(json.dumps({"dataset": dataset, "seed": seed, "options": options,
+                                                        "test": {"macro_f1": f1, "measurable": True}}))
+
+    runs = tmp_path / "runs"
+    for seed, f1 in ((3, 0.90), (4, 0.92)):
+        run(runs / "leak" / f"casper-shared-s{seed}", seed, f1)
+        run(runs / "leak" / f"casper-isolated-s{seed}", seed, 0.80, "--isolate-splits")
+    run(runs / "options4" / "casper-bit-heads-s3", 3, 0.95, "--bit-heads")
+    run(runs / "options4" / "casper-bit-heads-s5", 5, 0.99, "--bit-heads")  # no paper's network on seed 5 yet
+    results, _ = pages(runs, tmp_path)
+    rows = [line for line in results.splitlines() if line.startswith("| casper | `")]
+    assert rows == ["| casper | `--bit-heads` | 3 | 0.9000 (1 seed) | **0.9500 (1 seed)** | +0.0500 (1 seed) |"]
