@@ -21,7 +21,7 @@ if [ "${1:-}" = "--lodo" ] || [ "${1:-}" = "--lodo-only" ]; then
   S=$2
   EXTRA=("${@:3}")
   L=runs/lodo
-  [ ${#EXTRA[@]} -gt 0 ] && L=runs/lodo/with/$(echo "${EXTRA[*]}" | sed 's/^-*//; s/ -*/-/g')
+  [ ${#EXTRA[@]} -gt 0 ] && L=runs/lodo/with/$(flags_name "${EXTRA[@]}")
   for held in honey7 nssal casper; do
     train=()
     for k in "${FAMILY[@]}"; do [ "$k" != "$held" ] && train+=("${P[$k]}"); done

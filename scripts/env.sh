@@ -5,3 +5,6 @@ bash scripts/setup.sh
 export HF_HUB_OFFLINE=1
 COLOG=.venv/bin/colog
 D=../shared/data
+flags_name() {  # flags_name FLAGS...: a directory name for a set of flags (`--unk-dropout 0.1` -> unk-dropout-0.1)
+  echo "$*" | sed 's/^-*//; s/ -*/-/g'
+}

@@ -60,7 +60,7 @@ options4() {  # options4 NAME...: the 4-class run of each seed with each option 
   for name in "$@"; do
     for s in "${SEEDS[@]}"; do
       for variant in "--current-line --window-positions" "--bit-heads"; do
-        run=options4/$name-$(echo "$variant" | sed 's/^-*//; s/ -*/-/g')-s$s
+        run=options4/$name-$(flags_name $variant)-s$s
         done_in $run/metrics.json && continue
         $COLOG train $D/${DATA[$name]} --dataset $name --task collective --seed $s $variant -o $R/$run \
           --overwrite > $R/logs/${run//\//-}.log 2>&1
