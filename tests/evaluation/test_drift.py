@@ -17,14 +17,17 @@ SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "split_drift.py"
 
 def test_a_word_training_ties_to_one_label_is_named_where_unseen_lines_carry_the_other():
     messages = [f"send failed for peer {i}" for i in range(30)] + [f"open request {i}" for i in range(30)] \
-        + ["session opened for send 7", "request from old client dropped", "send failed for peer 99"]
-    labels = np.array([1] * 30 + [0] * 30 + [0, 1, 1])
-    split = np.array([0] * 60 + [2, 2, 2])
-    keys = np.array([1] * 30 + [2] * 30 + [3, 4, 1])  # the last test line has a training twin: not unseen
+        + ["session opened for send 7", "request from old client dropped", "send failed for peer 99", "send timeout"]
+    labels = np.array([1] * 30 + [0] * 30 + [0, 1, 1, 1])
+    split = np.array([0] * 60 + [2, 2, 2, 2])
+    keys = np.array([1] * 30 + [2] * 30 + [3, 4, 1, 5])  # the third test line has a training twin: not unseen
     table = pa.table({"message": messages})
     drift = split_drift(table, labels, split, keys, "template", DrainSettings())
     test = drift["unseen"]["test"]
-    assert (test["n"], test["anomalies"]) == (2, 1)
+    assert (test["n"], test["anomalies"]) == (3, 2)
+    assert test["anomalies_without_evidence"] == 1  # "send timeout" holds "send"; the old client line no such word
+    assert "2 of them anomalous (1 of those hold no word training ties to anomalies" in "\n".join(
+        drift_markdown("d", drift, splits=("test",)))
     words = {w["word"]: w for w in test["misleading_words"]}
     assert words["for"] == {"word": "for", "train_lines": 30, "train_anomalous": 30, "lines_against": 1}
     assert words["request"]["train_anomalous"] == 0 and words["request"]["lines_against"] == 1
@@ -44,6 +47,7 @@ def test_zookeepers_test_period_holds_client_sessions_training_never_shows(share
     groups = {g["template"]: g for g in drift["unseen"]["test"]["groups"]}
     old_client = next(g for t, g in groups.items() if t.startswith("Connection request from old client"))
     assert old_client["n"] == old_client["anomalies"] > 0  # WARN by its level, a field the model never reads
+    assert 0 < drift["unseen"]["test"]["anomalies_without_evidence"] < drift["unseen"]["test"]["anomalies"]
     assert any(t.startswith("Accepted socket connection") and g["anomalies"] == 0 for t, g in groups.items())
     words = {w["word"]: w for w in drift["unseen"]["test"]["misleading_words"]}
     assert words["for"]["train_anomalous"] == words["for"]["train_lines"]  # every training line with it is WARN

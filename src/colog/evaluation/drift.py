@@ -3,9 +3,10 @@ figure, read without any model.
 
 Three views, per evaluated split (valid, test): the period and anomaly share of each split; the lines whose
 novelty key training never shows, grouped by a template mined on those lines alone (for reading only, never a
-model input); and the words training ties to one label that the unseen lines carry with the other label, which is
-where a learner of the training lines is led astray. Design reads the validation columns; test's explain a
-figure already measured.
+model input), and how many of their anomalies hold no word training ties to anomalies (from its words alone a
+learner of the training lines has nothing that flags them); and the words training ties to one label that the
+unseen lines carry with the other label, which is where such a learner is led astray. Design reads the
+validation columns; test's explain a figure already measured.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ def split_drift(table: pa.Table, labels: np.ndarray, split: np.ndarray, keys: np
             continue
         rows = np.flatnonzero(unseen_mask(keys, split, s))
         out["unseen"][name] = {"n": len(rows), "anomalies": int(labels[rows].sum()),
+                               "anomalies_without_evidence": _without_evidence(tokens, labels, rows, tied),
                                "groups": _groups(messages, labels, rows, settings, top),
                                "misleading_words": _misleading(tokens, labels, rows, tied, top)}
     return out
@@ -59,6 +61,13 @@ def _tied_words(tokens: list[set[str]], labels: np.ndarray, train: np.ndarray) -
             anomalous.update(tokens[row])
     return {w: (n, anomalous[w]) for w, n in lines.items()
             if n >= TIED_LINES and not 1 - TIED_SHARE < anomalous[w] / n < TIED_SHARE}
+
+
+def _without_evidence(tokens: list[set[str]], labels: np.ndarray, rows: np.ndarray,
+                      tied: dict[str, tuple[int, int]]) -> int:
+    """The anomalous `rows` that hold no word training ties to anomalies."""
+    flagging = {w for w, (n, anomalous) in tied.items() if anomalous * 2 > n}
+    return sum(1 for row in rows if labels[row] and not tokens[row] & flagging)
 
 
 def _groups(messages: list[str], labels: np.ndarray, rows: np.ndarray, settings: DrainSettings, top: int
@@ -99,8 +108,11 @@ def drift_markdown(name: str, drift: dict, splits: tuple[str, ...] = ("valid", "
             for s in drift["splits"]]
     for split in splits:
         u = drift["unseen"][split]
+        bare = u.get("anomalies_without_evidence")
+        bare = (f" ({bare:,} of those hold no word training ties to anomalies: from the words alone, a learner of "
+                f"the training lines has nothing that flags them)" if bare is not None else "")
         out += ["", f"{split}: {u['n']:,} lines whose key ({drift['key']}) training never shows, "
-                f"{u['anomalies']:,} of them anomalous. Their largest groups:", "",
+                f"{u['anomalies']:,} of them anomalous{bare}. Their largest groups:", "",
                 "| lines | anomalous | template (mined on these lines, for reading) |", "|---|---|---|"]
         out += [f"| {g['n']:,} | {g['anomalies']:,} | {markdown_cell(g['template'], 100, code=True)} |"
                 for g in u["groups"][:top]]
