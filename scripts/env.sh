@@ -3,7 +3,7 @@
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/setup.sh
 export HF_HUB_OFFLINE=1
-COLOG=.venv/bin/colog
+COLOG=${COLOG:-.venv/bin/colog}  # reproduce_results.sh --plan passes one that only prints
 D=../shared/data
 flags_name() {  # flags_name FLAGS...: a directory name for a set of flags (`--unk-dropout 0.1` -> unk-dropout-0.1)
   echo "$*" | sed 's/^-*//; s/ -*/-/g'

@@ -5,7 +5,8 @@
 # 2 cores (a benchmark seed is 10 to 40 minutes, a leave-one-out seed about an hour); logs go to
 # runs/results/logs. What the pages read is kept in results/ after each step (scripts/archive_results.py; git
 # tracks it), and what is there counts as done, so a new clone goes on where the last machine stopped. The whole
-# script is read before it runs, so editing it never derails a running queue.
+# script is read before it runs, so editing it never derails a running queue. `--plan` runs nothing and prints
+# the colog commands still to run, in order.
 set -euo pipefail
 
 missing_seeds() {  # missing_seeds OUT DATASET [OPTIONS]: the seeds of SEEDS without a row in OUT/results.json under
@@ -32,7 +33,7 @@ bench() {  # bench PROTOCOL OUT "NAME..." VARIANT...: per variant, then per data
       [ -z "$seeds" ] && continue
       methods=(); [ -n "$variant" ] && methods=(--methods colog $variant)
       $COLOG -v benchmark $D/${DATA[$name]} --dataset $name --protocol $protocol --seeds "$seeds" -o $R/$out \
-        "${methods[@]}" >> $R/logs/bench-$protocol-$name.log 2>&1  # -v: each epoch and each method's figure
+        "${methods[@]}" >> $LOGS/bench-$protocol-$name.log 2>&1  # -v: each epoch and each method's figure
       keep
     done
   done
@@ -47,7 +48,7 @@ leak() {  # leak NAME...: the 4-class run of each seed with windows shared acros
         done_in $run/metrics.json && continue
         extra=(); [ $how = isolated ] && extra=(--isolate-splits)
         $COLOG train $D/${DATA[$name]} --dataset $name --task collective --seed $s "${extra[@]}" -o $R/$run \
-          --overwrite > $R/logs/leak-$name-$how-s$s.log 2>&1
+          --overwrite > $LOGS/leak-$name-$how-s$s.log 2>&1
         keep
       done
     done
@@ -63,7 +64,7 @@ options4() {  # options4 NAME...: the 4-class run of each seed with each option 
         run=options4/$name-$(flags_name $variant)-s$s
         done_in $run/metrics.json && continue
         $COLOG train $D/${DATA[$name]} --dataset $name --task collective --seed $s $variant -o $R/$run \
-          --overwrite > $R/logs/${run//\//-}.log 2>&1
+          --overwrite > $LOGS/${run//\//-}.log 2>&1
         keep
       done
     done
@@ -79,7 +80,7 @@ mask() {  # mask "SEED..." NAME...: the keyword-mask study of each seed under bo
         run=mask/$name-$protocol-s$s
         done_in $run/study.json && continue
         $COLOG study keyword-mask $D/${DATA[$name]} --dataset $name --protocol $protocol --seed $s -o $R/$run \
-          > $R/logs/mask-$name-$protocol-s$s.log 2>&1
+          > $LOGS/mask-$name-$protocol-s$s.log 2>&1
         keep
       done
     done
@@ -91,29 +92,47 @@ done_in() {  # done_in PATH: whether a run wrote PATH under runs/results, here o
 }
 
 keep() {  # what the pages read, into results/ (git tracks it)
-  .venv/bin/python scripts/archive_results.py >> $R/logs/archive.log 2>&1
+  [ -n "$PLAN" ] && return
+  .venv/bin/python scripts/archive_results.py >> $LOGS/archive.log 2>&1
 }
 
 lodo() {  # lodo VARIANT...: leave-one-out, seed by seed, the recipe with each variant's options ("" the recipe)
   local s variant
   for s in "${SEEDS[@]}"; do
     for variant in "$@"; do
-      bash scripts/build_model.sh --lodo-only "$s" $variant > "$R/logs/lodo-s$s${variant:+-}${variant//[ -]/}.log" 2>&1
+      bash scripts/build_model.sh --lodo-only "$s" $variant > "$LOGS/lodo-s$s${variant:+-}${variant//[ -]/}.log" 2>&1
     done
   done
 }
 
+colog_plan() {  # --plan's colog: the command, on the terminal whatever log a step sends its output to
+  echo "colog $*" >&3
+}
+
 main() {
+  PLAN=
+  if [ "${1:-}" = "--plan" ]; then
+    PLAN=1
+    exec 3>&1
+    export -f colog_plan
+    export COLOG=colog_plan  # env.sh keeps it, here and in build_model.sh
+  fi
   source "$(dirname "$0")/env.sh"
   R=runs/results
   SEEDS=(3 4 5)
-  mkdir -p $R/logs
+  LOGS=$R/logs
+  if [ -n "$PLAN" ]; then  # leaves the real logs alone
+    LOGS=$(mktemp -d)
+    trap 'rm -rf "$LOGS"' EXIT
+  fi
+  mkdir -p $LOGS
   # DATA: dataset name -> its directory under shared/data; ORDER: the datasets, smallest first
   eval "$(.venv/bin/python -m colog.evaluation.corpus)"
 
   for name in zookeeper bgl; do  # what their later lines hold: seconds, no model
+    [ -n "$PLAN" ] && break
     .venv/bin/python scripts/split_drift.py $D/${DATA[$name]} --dataset $name -o $R/drift/$name.json \
-      > $R/logs/drift-$name.log 2>&1
+      > $LOGS/drift-$name.log 2>&1
   done
   keep
 
@@ -137,6 +156,7 @@ main() {
   mask 3 spark nssal
   bench paper paper "${ORDER[*]}" ""
 
+  [ -n "$PLAN" ] && return
   .venv/bin/python scripts/model_card.py src/colog/models/linux-syslog
   .venv/bin/python scripts/results_pages.py
 }

@@ -1,0 +1,36 @@
+"""scripts/reproduce_results.sh --plan: the colog commands still to run, nothing run, nothing written."""
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_plan_lists_what_results_lacks_and_runs_nothing(tmp_path):
+    repo = tmp_path / "repo"
+    shutil.copytree(ROOT / "scripts", repo / "scripts")
+    shutil.copy(ROOT / "pyproject.toml", repo)
+    (repo / ".venv").symlink_to(ROOT / ".venv")  # setup.sh finds it installed and only checks
+    rows = [{"dataset": "honey7", "seed": s, "method": m, "options": ""} for s in (3, 4, 5) for m in ("svm", "colog")]
+    (repo / "results" / "chrono").mkdir(parents=True)
+    (repo / "results" / "chrono" / "results.json").write_text(json.dumps(rows))
+    (repo / "results" / "leak" / "casper-shared-s4").mkdir(parents=True)
+    (repo / "results" / "leak" / "casper-shared-s4" / "metrics.json").write_text("{}")
+    env = {k: v for k, v in os.environ.items() if k != "COLOG"}
+    done = subprocess.run(["bash", "scripts/reproduce_results.sh", "--plan"], cwd=repo, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    plan = done.stdout.splitlines()
+    assert all(line.startswith("colog ") for line in plan)
+    bench = [line for line in plan if " benchmark " in line and "--protocol chronological" in line]
+    assert not any("--dataset honey7" in line and "--methods" not in line for line in bench)  # in results/
+    assert any("--dataset honey7" in line and "--unk-dropout 0.1" in line for line in bench)
+    assert any("--dataset casper" in line and "--seeds 3,4,5" in line for line in bench)
+    leak = [line for line in plan if "-o runs/results/leak/casper-shared-" in line]
+    assert [line.split()[-2].rsplit("-", 1)[1] for line in leak] == ["s3", "s5"]
+    assert any(line.startswith("colog train ") and "runs/lodo/without-honey7-s3" in line for line in plan)
+    assert plan.index(bench[0]) < plan.index(leak[0])  # the headline's rows before the 4-class runs
+    assert not (repo / "runs").exists() and not (repo / "docs").exists()
