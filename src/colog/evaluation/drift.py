@@ -108,9 +108,9 @@ def drift_markdown(name: str, drift: dict, splits: tuple[str, ...] = ("valid", "
             for s in drift["splits"]]
     for split in splits:
         u = drift["unseen"][split]
-        bare = u.get("anomalies_without_evidence")
-        bare = (f" ({bare:,} of those hold no word training ties to anomalies: from the words alone, a learner of "
-                f"the training lines has nothing that flags them)" if bare is not None else "")
+        without = u.get("anomalies_without_evidence")  # absent from drift files written before it was counted
+        bare = (f" ({without:,} of those hold no word training ties to anomalies: from the words alone, a learner "
+                f"of the training lines has nothing that flags them)" if without is not None else "")
         out += ["", f"{split}: {u['n']:,} lines whose key ({drift['key']}) training never shows, "
                 f"{u['anomalies']:,} of them anomalous{bare}. Their largest groups:", "",
                 "| lines | anomalous | template (mined on these lines, for reading) |", "|---|---|---|"]
