@@ -162,5 +162,4 @@ main() {
   .venv/bin/python scripts/results_pages.py
 }
 
-main "$@"
-exit
+main "$@"; exit  # on one line: bash has read it all before main starts, so an edit cannot move it
