@@ -36,6 +36,7 @@ def split_drift(table: pa.Table, labels: np.ndarray, split: np.ndarray, keys: np
     stamps = table["timestamp"].to_pylist() if "timestamp" in table.column_names else [None] * len(messages)
     tokens = [set(tokenize(m, max_len)) for m in messages]
     tied = _tied_words(tokens, labels, split == 0)
+    flagging = {w for w, (n, anomalous) in tied.items() if anomalous * 2 > n}  # the words tied to anomalies
     out = {"key": key, "splits": [], "unseen": {}}
     for s, name in enumerate(SPLITS):
         rows = split == s
@@ -46,9 +47,9 @@ def split_drift(table: pa.Table, labels: np.ndarray, split: np.ndarray, keys: np
             continue
         rows = np.flatnonzero(unseen_mask(keys, split, s))
         out["unseen"][name] = {"n": len(rows), "anomalies": int(labels[rows].sum()),
-                               "anomalies_without_evidence": _without_evidence(tokens, labels, rows, tied),
+                               "anomalies_without_evidence": _without_evidence(tokens, labels, rows, flagging),
                                "groups": _groups(messages, labels, rows, settings, top),
-                               "misleading_words": _misleading(tokens, labels, rows, tied, top)}
+                               "misleading_words": _misleading(tokens, labels, rows, tied, flagging, top)}
     return out
 
 
@@ -63,10 +64,8 @@ def _tied_words(tokens: list[set[str]], labels: np.ndarray, train: np.ndarray) -
             if n >= TIED_LINES and not 1 - TIED_SHARE < anomalous[w] / n < TIED_SHARE}
 
 
-def _without_evidence(tokens: list[set[str]], labels: np.ndarray, rows: np.ndarray,
-                      tied: dict[str, tuple[int, int]]) -> int:
-    """The anomalous `rows` that hold no word training ties to anomalies."""
-    flagging = {w for w, (n, anomalous) in tied.items() if anomalous * 2 > n}
+def _without_evidence(tokens: list[set[str]], labels: np.ndarray, rows: np.ndarray, flagging: set[str]) -> int:
+    """The anomalous `rows` that hold none of the `flagging` words (those training ties to anomalies)."""
     return sum(1 for row in rows if labels[row] and not tokens[row] & flagging)
 
 
@@ -84,12 +83,13 @@ def _groups(messages: list[str], labels: np.ndarray, rows: np.ndarray, settings:
 
 
 def _misleading(tokens: list[set[str]], labels: np.ndarray, rows: np.ndarray, tied: dict[str, tuple[int, int]],
-                top: int) -> list[dict]:
-    """The tied words that the most `rows` carry with the other label than training ties them to."""
+                flagging: set[str], top: int) -> list[dict]:
+    """The tied words that the most `rows` carry with the other label than training ties them to (`flagging`:
+    those tied to anomalies)."""
     against = Counter()
     for row in rows:
         for w in tokens[row]:
-            if w in tied and bool(labels[row]) != (tied[w][1] * 2 > tied[w][0]):
+            if w in tied and bool(labels[row]) != (w in flagging):
                 against[w] += 1
     ranked = sorted(against.items(), key=lambda kv: (-kv[1], kv[0]))[:top]  # ties by word: the same every run
     return [{"word": w, "train_lines": tied[w][0], "train_anomalous": tied[w][1], "lines_against": n}
