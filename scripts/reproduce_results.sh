@@ -129,12 +129,13 @@ main() {
   # DATA: dataset name -> its directory under shared/data; ORDER: the datasets, smallest first
   eval "$(.venv/bin/python -m colog.evaluation.corpus)"
 
-  for name in zookeeper bgl; do  # what their later lines hold: seconds, no model
-    [ -n "$PLAN" ] && break
-    .venv/bin/python scripts/split_drift.py $D/${DATA[$name]} --dataset $name -o $R/drift/$name.json \
-      > $LOGS/drift-$name.log 2>&1
-  done
-  keep
+  if [ -z "$PLAN" ]; then
+    for name in zookeeper bgl; do  # what their later lines hold: seconds, no model
+      .venv/bin/python scripts/split_drift.py $D/${DATA[$name]} --dataset $name -o $R/drift/$name.json \
+        > $LOGS/drift-$name.log 2>&1
+    done
+    keep
+  fi
 
   # The headline first: every method on every dataset under the time-ordered split, smallest dataset first (each
   # seed is saved as it finishes, so a stop lands whole seeds), then the options of ours on the smaller datasets,
