@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Callable, Protocol
 
 import numpy as np
@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from colog.progress import progress_bar
+from colog.training.checkpoint import Checkpoint
 from colog.training.config import TrainConfig
 
 logger = logging.getLogger(__name__)
@@ -32,6 +33,10 @@ class History:
     train_seconds: float = 0.0
     lines_seen: int = 0  # training items stepped on, over all epochs
     passes: int = 0  # passes over the training items, over all epochs
+    # a fit resumed from a checkpoint: the epochs an earlier process trained, and its wall and CPU seconds to them
+    resumed_after: int = 0
+    earlier_seconds: float = 0.0
+    earlier_cpu_seconds: float = 0.0
 
 
 class Examples(Protocol):
@@ -50,14 +55,16 @@ class Examples(Protocol):
 class Trainer:
     """Fits a model on training rows; `evaluate(model) -> (macro-F1, -loss)` on validation ranks epochs.
 
-    Ties in macro-F1 (common once validation is perfect) go to the lower validation loss.
+    Ties in macro-F1 (common once validation is perfect) go to the lower validation loss. With a `checkpoint`,
+    the state is saved after every epoch and a fit finding one of its own goes on from there.
     """
 
     def __init__(self, config: TrainConfig, callbacks: list[Callable[[dict], None]] | None = None,
-                 progress: bool = True):
+                 progress: bool = True, checkpoint: Checkpoint | None = None):
         self.config = config
         self.callbacks = callbacks or []
         self.progress = progress
+        self.checkpoint = checkpoint
 
     def fit(self, model: nn.Module, inputs: Examples, labels: np.ndarray, train_rows: np.ndarray,
             evaluate: Callable[[nn.Module], tuple[float, float]]) -> History:
@@ -70,8 +77,17 @@ class Trainer:
         optimizer = self.optimizer(model)
         target = torch.from_numpy(labels.astype(np.int64))
         history, best_state = History(), copy.deepcopy(model.state_dict())
-        lr, decays, since_best, step = cfg.lr, 0, 0, 0
-        for epoch in range(1, cfg.epochs + 1):
+        lr, decays, since_best, step, done = cfg.lr, 0, 0, 0, 0
+        started, started_cpu = time.perf_counter(), time.process_time()
+        saved = self.checkpoint.load() if self.checkpoint else None
+        if saved:
+            best_state = self.checkpoint.restore(saved, model, optimizer, rng)
+            lr, decays, since_best, step, done = (saved.meta[k] for k in ("lr", "decays", "since_best", "step",
+                                                                           "epoch"))
+            history = History(**saved.meta["history"] | {"best_score": tuple(saved.meta["history"]["best_score"])})
+            history.resumed_after = done
+            logger.info("resuming after epoch %d from %s", done, self.checkpoint.path)
+        for epoch in range(done + 1, cfg.epochs + 1):
             model.train()
             batches = [b for _ in range(passes) for b in self.batches(rng.permutation(items), inputs, rng)]
             start, total = time.perf_counter(), 0.0
@@ -110,6 +126,12 @@ class Trainer:
                     break
                 model.load_state_dict(best_state)
                 lr, decays = lr * cfg.lr_decay, decays + 1
+            if self.checkpoint:
+                self.checkpoint.save(model, optimizer, best_state, rng, {
+                    "epoch": epoch, "lr": lr, "decays": decays, "since_best": since_best, "step": step,
+                    "history": asdict(history) | {
+                        "earlier_seconds": history.earlier_seconds + time.perf_counter() - started,
+                        "earlier_cpu_seconds": history.earlier_cpu_seconds + time.process_time() - started_cpu}})
         model.load_state_dict(best_state)
         return history
 
