@@ -148,3 +148,43 @@ def test_earlier_results_that_cannot_be_merged_are_refused_before_any_fit(bundle
     assert code == 2 and "results.json" in err and "--out" in err and "Traceback" not in err
     assert (tmp_path / "results.json").read_text() == text  # the earlier file is kept, not overwritten
     assert not (tmp_path / "results.md").exists()
+
+
+def test_a_seed_killed_in_its_colog_fit_resumes_there_and_scores_as_an_unbroken_one(bundled, cache, tmp_path,
+                                                                                     monkeypatch, caplog):
+    import colog.comparison.benchmark as benchmark
+    from colog.training.checkpoint import Checkpoint
+
+    args = ["benchmark", str(bundled / "casper"), "--dataset", "casper", "--year", "2008", "--seeds", "0",
+            "--methods", "lr,colog", "--epochs", "2", "--min-epoch-steps", "0"]
+    assert main(args + ["--out", str(tmp_path / "whole")]) == 0
+    whole = json.loads((tmp_path / "whole" / "results.json").read_text())
+
+    fitted, real_make, real_save = [], benchmark.make, Checkpoint.save
+
+    def make(name, seed):
+        fitted.append(name)
+        return real_make(name, seed)
+
+    def save_then_die(self, *args):
+        real_save(self, *args)
+        raise KeyboardInterrupt  # killed right after the first epoch's checkpoint
+
+    monkeypatch.setattr(benchmark, "make", make)
+    monkeypatch.setattr(Checkpoint, "save", save_then_die)
+    out = tmp_path / "killed"
+    assert main(args + ["--out", str(out)]) == 130 and not (out / "results.json").exists()
+    (progress,) = (out / ".resume").iterdir()
+    assert sorted(p.name for p in progress.iterdir()) == ["colog.safetensors", "rows.json"]
+
+    monkeypatch.setattr(Checkpoint, "save", real_save)
+    with caplog.at_level("INFO", logger="colog.training.loop"):
+        assert main(args + ["--out", str(out)]) == 0
+    assert "resuming after epoch 1 from" in caplog.text
+    assert fitted == ["lr", "colog", "colog"]  # lr's row was kept, not fitted again
+    resumed = json.loads((out / "results.json").read_text())
+    for mine, theirs in zip(resumed, whole):
+        assert mine["method"] == theirs["method"]
+        assert {k: mine[k] for k in RESULT_KEYS if "seconds" not in k} == \
+               {k: theirs[k] for k in RESULT_KEYS if "seconds" not in k}
+    assert not (out / ".resume").exists()

@@ -71,3 +71,33 @@ def test_every_study_has_a_runner():
     from colog.comparison.studies import RUNNERS
 
     assert set(RUNNERS) == set(Study)
+
+
+def test_a_killed_keyword_mask_study_resumes_each_fit_and_ends_as_an_unbroken_one(bundled, cache, tmp_path,
+                                                                                  monkeypatch):
+    from colog.training.checkpoint import Checkpoint
+
+    two_epochs = replace(config(bundled, "casper"), train=replace(TINY["train"], epochs=2))
+    whole = run_study("keyword-mask", two_epochs, tmp_path / "whole", progress=False)
+    real_save, epochs = Checkpoint.save, []
+
+    def save(self, model, optimizer, best_state, rng, meta):
+        real_save(self, model, optimizer, best_state, rng, meta)
+        epochs.append((self.path.name, meta["epoch"]))
+        if self.path.name == "masked.safetensors":
+            raise KeyboardInterrupt  # killed in the second fit, after its first epoch
+
+    monkeypatch.setattr(Checkpoint, "save", save)
+    with pytest.raises(KeyboardInterrupt):
+        run_study("keyword-mask", two_epochs, tmp_path / "killed", progress=False)
+    assert not (tmp_path / "killed" / "study.json").exists()
+    monkeypatch.setattr(Checkpoint, "save", lambda self, *args: (epochs.append((self.path.name, args[-1]["epoch"])),
+                                                                 real_save(self, *args)))
+    resumed = run_study("keyword-mask", two_epochs, tmp_path / "killed", progress=False)
+    # first try: plain 1, 2, masked 1 (killed); again: the plain fit is done, the masked one trains epoch 2 only
+    assert epochs == [("plain.safetensors", 1), ("plain.safetensors", 2), ("masked.safetensors", 1),
+                      ("masked.safetensors", 2)]
+    for mine, theirs in zip(resumed["rows"], whole["rows"]):
+        assert {k: v for k, v in mine.items() if k != "train_seconds"} == \
+               {k: v for k, v in theirs.items() if k != "train_seconds"}
+    assert not (tmp_path / "killed" / ".resume").exists()

@@ -254,3 +254,29 @@ def test_a_corrected_false_positive_is_no_longer_flagged_after_fine_tuning(bundl
     assert sum(a.label for a in corrected) < len(families[key])
     others = [(b.label, a.label) for b, a in zip(before, after) if not same(b.message)]
     assert sum(x == y for x, y in others) >= 0.99 * len(others)  # the rest stays as it was
+
+
+def test_a_killed_train_resumes_after_its_last_epoch_and_ends_as_an_unbroken_one(bundled, cache, tmp_path,
+                                                                                 monkeypatch, caplog):
+    from colog.training.checkpoint import Checkpoint
+
+    config = ExperimentConfig(paths=[str(bundled / "bgl")], dataset="bgl", model=SMALL,
+                              train=replace(TrainConfig(), epochs=2, lr=1e-3, batch_size=64, min_epoch_steps=0))
+    whole = train_run(config, tmp_path / "whole", progress=False)
+    real_save = Checkpoint.save
+
+    def save_then_die(self, *args):
+        real_save(self, *args)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Checkpoint, "save", save_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        train_run(config, tmp_path / "run", progress=False)
+    assert not (tmp_path / "run").exists() and (tmp_path / ".run.resume.safetensors").is_file()
+    monkeypatch.setattr(Checkpoint, "save", real_save)
+    with caplog.at_level("INFO", logger="colog.training.loop"):
+        resumed = train_run(config, tmp_path / "run", progress=False)
+    assert "resuming after epoch 1" in caplog.text
+    assert resumed["test"] == whole["test"] and resumed["test_unseen"] == whole["test_unseen"]
+    assert resumed["best_epoch"] == whole["best_epoch"] and resumed["epochs"] == whole["epochs"] == 2
+    assert not (tmp_path / ".run.resume.safetensors").exists()

@@ -37,7 +37,12 @@ def benchmark(config: ExperimentConfig,
                                                                       "networks)."),
               out: Path = options.out("Directory for results.json, results.md, results.png (results of other "
                                       "datasets there are kept).", Path("runs/benchmark"))) -> None:
-    """Run every method on one dataset; merge into DIR/results.json and redraw DIR/results.md and the plot."""
+    """Run every method on one dataset; merge into DIR/results.json and redraw DIR/results.md and the plot.
+
+    Each seed's rows are merged as it finishes. A run killed mid-seed resumes when the same command runs again:
+    the methods it finished are kept and a network's fit goes on after its last finished epoch (DIR/.resume),
+    ending exactly where an unbroken run ends.
+    """
     from colog.comparison.baselines import method_names
     from colog.comparison.benchmark import run_benchmark
 

@@ -19,6 +19,7 @@ import numpy as np
 
 from colog.artifacts import atomic_path, write_json
 from colog.comparison.baselines import ORDER, Features, make
+from colog.comparison.resume import SeedProgress
 from colog.config import ExperimentConfig
 from colog.errors import InputError
 from colog.evaluation.metrics import classification_metrics
@@ -55,23 +56,35 @@ def run_benchmark(config: ExperimentConfig, methods: list[str], seeds: list[int]
             train, valid, test = seeded.rows(0), seeded.rows(1), seeded.rows(2)
             digest = test_ids_digest(seeded, test)
             unseen, unseen_key = seeded.unseen(cfg.model.max_len)
+            progress_of = SeedProgress.of(out, cfg, digest)
+            finished = progress_of.finished()
             for name in methods:
                 bar.set_postfix_str(f"seed {seed} {name}")
+                if name in finished:  # fitted before this seed was interrupted
+                    results.append(finished[name])
+                    bar.update(1)
+                    continue
                 method = make(name, seed)
+                if hasattr(method, "checkpoint"):
+                    method.checkpoint = progress_of.checkpoint(name)
                 start, start_cpu = time.perf_counter(), time.process_time()
                 method.fit(features, train, valid)
                 fitted, fitted_cpu = time.perf_counter(), time.process_time()
                 predicted = method.predict(features, test)
                 scored, scored_cpu = time.perf_counter(), time.process_time()
+                # a fit resumed from its checkpoint: the time an earlier process spent on it counts too
+                history = getattr(method, "history_", None)
+                earlier, earlier_cpu = (history.earlier_seconds, history.earlier_cpu_seconds) if history else (0, 0)
                 m = classification_metrics(seeded.labels[test], predicted, seeded.class_names)
                 u = (classification_metrics(seeded.labels[test][unseen], predicted[unseen], seeded.class_names)
                      if len(unseen) else None)
                 results.append({
                     "method": name, "dataset": config.dataset, "protocol": cfg.split.protocol, "seed": seed,
                     **{k: m[k] for k in ("macro_f1", "anomaly_f1", "macro_precision", "macro_recall", "accuracy")},
-                    "train_seconds": fitted - start, "infer_seconds": scored - fitted, "n_test": len(test),
+                    "train_seconds": fitted - start + earlier, "infer_seconds": scored - fitted, "n_test": len(test),
                     # CPU time of every thread: unlike the wall clock, a paused queue or another job adds none
-                    "train_cpu_seconds": fitted_cpu - start_cpu, "infer_cpu_seconds": scored_cpu - fitted_cpu,
+                    "train_cpu_seconds": fitted_cpu - start_cpu + earlier_cpu,
+                    "infer_cpu_seconds": scored_cpu - fitted_cpu,
                     "n_test_anomalies": m["n_anomalies"], "measurable": m["measurable"],
                     "n_train": len(train), "task": cfg.task, "window": cfg.window,
                     "epochs": cfg.train.epochs, "min_epoch_steps": cfg.train.min_epoch_steps,  # the training budget
@@ -83,9 +96,11 @@ def run_benchmark(config: ExperimentConfig, methods: list[str], seeds: list[int]
                     "note": getattr(method, "note_", ""),
                     "options": cfg.options if name == "colog" else "",
                 })
+                progress_of.add(results[-1])
                 logger.info("%s seed %d: macro-F1 %.4f", name, seed, m["macro_f1"])
                 bar.update(1)
             _save(out, results)  # after every seed: an interrupted run keeps the seeds it finished
+            progress_of.clear()
     return results
 
 

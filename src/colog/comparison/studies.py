@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import random
+import shutil
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -21,15 +22,18 @@ from colog.artifacts import atomic_path, write_json
 from colog.comparison.baselines import ORDER, Features, make
 from colog.comparison.benchmark import run_benchmark
 from colog.comparison.names import Study
+from colog.comparison.resume import RESUME
 from colog.config import ExperimentConfig
 from colog.errors import CologError, choose
 from colog.evaluation.metrics import classification_metrics
 from colog.evaluation.plots import study_figure
 from colog.experiment.prepare import Prepared, build_inputs, load_data
+from colog.experiment.run import fingerprint
 from colog.features import Balance, LineMessages, split_lines
 from colog.labeling import parse_rule
 from colog.labeling.datasets import resolve
 from colog.labeling.rules import KeywordRule
+from colog.training.checkpoint import Checkpoint
 
 logger = logging.getLogger(__name__)
 
@@ -44,10 +48,13 @@ def _score(data: Prepared, features: Features, method, rows: np.ndarray) -> dict
                               "n_anomalies", "measurable")}
 
 
-def _colog(data: Prepared, config: ExperimentConfig, progress: bool) -> tuple[dict, Features, object]:
-    """Train CoLog under `config` on `data` (split already drawn); test metrics, features, fitted method."""
+def _colog(data: Prepared, config: ExperimentConfig, progress: bool,
+           checkpoint: Checkpoint | None = None) -> tuple[dict, Features, object]:
+    """Train CoLog under `config` on `data` (split already drawn), resuming from `checkpoint` when given; test
+    metrics, features, fitted method."""
     features = Features.build(data, config, progress)
     method = make("colog", config.train.seed)
+    method.checkpoint = checkpoint
     start = time.perf_counter()
     method.fit(features, data.rows(0), data.rows(1))
     seconds = time.perf_counter() - start
@@ -150,8 +157,9 @@ def efficiency(data, config, progress, out: Path, methods: list[str] | None = No
             for r in results]
 
 
-def keyword_mask(data, config, progress, **_) -> list[dict]:
-    """CoLog with and without the labelling keywords in its input (labels unchanged)."""
+def keyword_mask(data, config, progress, out: Path, **_) -> list[dict]:
+    """CoLog with and without the labelling keywords in its input (labels unchanged); killed, the same command
+    keeps a finished fit's state and goes on after an unfinished one's last epoch."""
     spec = resolve(config.dataset, config.format, config.rule)[1]
     rule = parse_rule(spec) if spec else None
     if not isinstance(rule, KeywordRule):
@@ -160,8 +168,13 @@ def keyword_mask(data, config, progress, **_) -> list[dict]:
     table = rule.mask(data.table)
     masked = replace(data, table=table, messages=LineMessages.of(table, config.source_token))
     still = int(rule.apply(table).sum())
-    return [{"variant": "keywords in the input", **_colog(data, config, progress)[0]},
-            {"variant": "keywords masked", "lines_still_matching": still, **_colog(masked, config, progress)[0]}]
+
+    def resume(variant: str, of: Prepared) -> Checkpoint:
+        return Checkpoint(out / RESUME / f"{variant}.safetensors", fingerprint(config, of, variant))
+
+    return [{"variant": "keywords in the input", **_colog(data, config, progress, resume("plain", data))[0]},
+            {"variant": "keywords masked", "lines_still_matching": still,
+             **_colog(masked, config, progress, resume("masked", masked))[0]}]
 
 
 RUNNERS: dict[Study, Callable[..., list[dict]]] = {
@@ -183,6 +196,7 @@ def run_study(name: Study | str, config: ExperimentConfig, out: Path, progress: 
     with atomic_path(out / "study.md") as tmp:
         tmp.write_text(study_markdown(result), encoding="utf-8")
     study_figure(result, out / "study.png")
+    shutil.rmtree(out / RESUME, ignore_errors=True)
     return result
 
 

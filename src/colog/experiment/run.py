@@ -5,6 +5,8 @@ What a run directory holds, and how it is loaded, is `colog.rundir`'s.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import time
 from dataclasses import replace
@@ -25,6 +27,7 @@ from colog.labeling import group_ids
 from colog.model import CoLog, CoLogConfig
 from colog.rundir import SavedRun, load_run, save_run
 from colog.training import Trainer, predict
+from colog.training.checkpoint import Checkpoint
 from colog.training.loop import History
 
 logger = logging.getLogger(__name__)
@@ -39,8 +42,10 @@ def train_run(config: ExperimentConfig, out: Path, overwrite: bool = False, prog
         data = load_data(config, progress)
         fitted = fit_inputs(data, config, progress,
                             (start.vocab, start.model.embed.weight.detach().numpy()) if start else None)
+        # killed, the same command goes on after the last finished epoch
+        checkpoint = Checkpoint(out.parent / f".{out.name}.resume.safetensors", fingerprint(config, data))
         model, history = fit_model(data, fitted.inputs, fitted.word_vectors, fitted.train_rows, data.rows(1), config,
-                                   progress, init=start.model if start else None)
+                                   progress, init=start.model if start else None, checkpoint=checkpoint)
         metrics, scored = _evaluate(model, data, fitted.inputs, config)
         seconds = max(history.train_seconds, 1e-9)
         metrics.update(n_train_balanced=len(fitted.train_rows), train_seconds=history.train_seconds,
@@ -52,14 +57,27 @@ def train_run(config: ExperimentConfig, out: Path, overwrite: bool = False, prog
         save_run(tmp, config, model, fitted.vocab, fitted.word_vectors, data.split_table(), data.templates(),
                  (key, keys[data.split == 0]), metrics, history.epochs)
         write_outputs(tmp, data, metrics, scored, config.to_dict(), history.epochs)
+    checkpoint.clear()
     return metrics
+
+
+def fingerprint(config: ExperimentConfig, data: Prepared, *extra: str) -> str:
+    """What a fit is of: its config and the lines, labels and split it reads (a checkpoint of another is not
+    resumed from)."""
+    digest = hashlib.sha1(json.dumps([config.to_dict(), *extra], sort_keys=True, default=str).encode("utf-8"))
+    for column in ("file", "line"):
+        digest.update(repr(data.table[column].to_pylist()).encode("utf-8", "surrogatepass"))
+    digest.update(np.ascontiguousarray(data.labels).tobytes() + np.ascontiguousarray(data.split).tobytes())
+    return digest.hexdigest()
 
 
 def fit_model(data: Prepared, inputs: ModelInputs, word_vectors: np.ndarray, train_rows: np.ndarray,
               valid: np.ndarray, config: ExperimentConfig, progress: bool = True,
-              callbacks: list[Callable[[dict], None]] | None = None, init: CoLog | None = None) -> tuple[CoLog, History]:
+              callbacks: list[Callable[[dict], None]] | None = None, init: CoLog | None = None,
+              checkpoint: Checkpoint | None = None) -> tuple[CoLog, History]:
     """A CoLog network trained on `train_rows` (from `init`'s weights when given), epochs ranked on the `valid`
-    rows; `callbacks` get each epoch's record (Ray Tune reports from one)."""
+    rows; `callbacks` get each epoch's record (Ray Tune reports from one); with a `checkpoint` an interrupted fit
+    resumes."""
     model_config = CoLogConfig.from_dict(config.model.to_dict() | {"n_classes": len(data.class_names)})
     torch.manual_seed(config.train.seed)
     model = CoLog(model_config, torch.from_numpy(word_vectors))
@@ -72,7 +90,8 @@ def fit_model(data: Prepared, inputs: ModelInputs, word_vectors: np.ndarray, tra
     def score(m: torch.nn.Module) -> tuple[float, float]:
         return validation_score(data.labels[valid], predict(m, inputs, valid)[0], data.class_names)
 
-    history = Trainer(config.train, callbacks, progress).fit(model, inputs, data.labels, train_rows, score)
+    history = Trainer(config.train, callbacks, progress, checkpoint).fit(model, inputs, data.labels, train_rows,
+                                                                         score)
     return model, history
 
 

@@ -21,6 +21,7 @@ from torch import nn
 from colog.comparison.baselines.features import Features
 from colog.evaluation.metrics import validation_score
 from colog.training import Trainer
+from colog.training.checkpoint import Checkpoint
 
 
 class KeySequence(nn.Module):
@@ -107,6 +108,8 @@ class _Examples:
 class Deep:
     """Trains one of the networks above; `inputs(f, rows)` gives its arrays."""
 
+    checkpoint: Checkpoint | None = None  # where the fit keeps its state after each epoch, to resume from
+
     def __init__(self, name: str, seed: int = 0, batch_size: int = 256, lr: float = 1e-3):
         self.name, self.seed, self.batch_size, self.lr = name, seed, batch_size, lr
 
@@ -136,7 +139,7 @@ class Deep:
         def score(model: nn.Module) -> tuple[float, float]:
             return validation_score(f.labels[valid], self._probs(model, f, valid), f.data.class_names)
 
-        self.history_ = Trainer(config, progress=False).fit(self.model_, _Examples(self, f), f.labels, train, score)
+        self.history_ = Trainer(config, progress=False, checkpoint=self.checkpoint).fit(self.model_, _Examples(self, f), f.labels, train, score)
         return self
 
     def predict(self, f: Features, rows: np.ndarray) -> np.ndarray:

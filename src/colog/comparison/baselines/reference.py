@@ -19,6 +19,7 @@ from colog.experiment.run import fit_model
 from colog.labeling import four_class, parse_rule, window_labels
 from colog.labeling.datasets import resolve
 from colog.training import predict
+from colog.training.checkpoint import Checkpoint
 
 GENERIC_RULE = "keywords:@imbalance-anomaly-gt/syslog"
 
@@ -49,6 +50,7 @@ class CoLogMethod:
     """The collaborative transformer, trained by the same loop as `colog train`, on these features."""
 
     name = "colog"
+    checkpoint: Checkpoint | None = None  # where the fit keeps its state after each epoch, to resume from
 
     def __init__(self, seed: int = 0):
         self.seed = seed
@@ -56,7 +58,8 @@ class CoLogMethod:
     def fit(self, f: Features, train: np.ndarray, valid: np.ndarray) -> "CoLogMethod":
         """Trains on `train` after the run's class balancing; epochs ranked on `valid`."""
         config = replace(f.config, train=replace(f.config.train, seed=self.seed))
-        self.model_, _ = fit_model(f.data, f.inputs, f.word_vectors, f.balanced(train), valid, config, progress=False)
+        self.model_, self.history_ = fit_model(f.data, f.inputs, f.word_vectors, f.balanced(train), valid, config,
+                                               progress=False, checkpoint=self.checkpoint)
         return self
 
     def predict(self, f: Features, rows: np.ndarray) -> np.ndarray:
