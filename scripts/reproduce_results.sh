@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Every run behind docs/results.md and docs/benchmark.md, one heavy job at a time, then the pages themselves.
 # Seeds 3, 4 and 5: fresh seeds, nobody read their errors while designing. Resumable: a benchmark seed (saved as
-# each finishes), 4-class run, leave-one-out fold or keyword-mask study already done is skipped. Many hours on
+# each finishes), 4-class run, leave-one-out fold or keyword-mask study already done is skipped, and a benchmark
+# seed, 4-class run or keyword-mask study cut off goes on after its last finished epoch. Many hours on
 # 2 cores (a benchmark seed is 10 to 40 minutes, a leave-one-out seed about an hour); logs go to
 # runs/results/logs. What the pages read is kept in results/ after each step (scripts/archive_results.py; git
 # tracks it), and what is there counts as done, so a new clone goes on where the last machine stopped. The whole
