@@ -31,7 +31,7 @@ if [ "${1:-}" = "--lodo" ] || [ "${1:-}" = "--lodo-only" ]; then
     $COLOG train "${train[@]}" "${RECIPE[@]}" "${EXTRA[@]}" --seed "$S" -o "$L/without-$held-s$S" --overwrite
     $COLOG evaluate "$L/without-$held-s$S" --on "${P[$held]}" --dataset "$held" -o "$L/on-$held-s$S"
     $COLOG evaluate "$L/without-$held-s$S" --on "$VALID" --dataset linux -o "$L/valid-$held-s$S"
-    .venv/bin/python scripts/archive_results.py
+    [ -n "${PLAN:-}" ] || .venv/bin/python scripts/archive_results.py  # reproduce_results.sh --plan: lists only
   done
   [ "$1" = "--lodo-only" ] && exit 0
 fi

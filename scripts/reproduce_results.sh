@@ -116,7 +116,7 @@ main() {
     PLAN=1
     exec 3>&1
     export -f colog_plan
-    export COLOG=colog_plan  # env.sh keeps it, here and in build_model.sh
+    export COLOG=colog_plan PLAN  # env.sh keeps COLOG, here and in build_model.sh, which archives nothing
   fi
   source "$(dirname "$0")/env.sh"
   R=runs/results

@@ -19,6 +19,9 @@ def test_the_plan_lists_what_results_lacks_and_runs_nothing(tmp_path):
     (repo / "results" / "chrono" / "results.json").write_text(json.dumps(rows))
     (repo / "results" / "leak" / "casper-shared-s4").mkdir(parents=True)
     (repo / "results" / "leak" / "casper-shared-s4" / "metrics.json").write_text("{}")
+    fold = repo / "runs" / "lodo" / "on-casper-s3"  # a leave-one-out fold finished here, not yet archived
+    fold.mkdir(parents=True)
+    (fold / "metrics.json").write_text("{}")
     env = {k: v for k, v in os.environ.items() if k != "COLOG"}
     done = subprocess.run(["bash", "scripts/reproduce_results.sh", "--plan"], cwd=repo, env=env,
                           capture_output=True, text=True, timeout=300)
@@ -33,4 +36,9 @@ def test_the_plan_lists_what_results_lacks_and_runs_nothing(tmp_path):
     assert [line.split()[-2].rsplit("-", 1)[1] for line in leak] == ["s3", "s5"]
     assert any(line.startswith("colog train ") and "runs/lodo/without-honey7-s3" in line for line in plan)
     assert plan.index(bench[0]) < plan.index(leak[0])  # the headline's rows before the 4-class runs
-    assert not (repo / "runs").exists() and not (repo / "docs").exists()
+    assert not any("runs/lodo/without-casper-s3 " in line for line in plan)
+    assert any("runs/lodo/without-casper-s4 " in line for line in plan)
+    # nothing written: no log, no run, and the finished fold not archived into results/ either
+    assert [p.relative_to(repo) for p in (repo / "runs").rglob("*")] == [Path("runs/lodo"), fold.relative_to(repo),
+                                                                         fold.relative_to(repo) / "metrics.json"]
+    assert not (repo / "results" / "lodo").exists() and not (repo / "docs").exists()
