@@ -139,7 +139,7 @@ main() {
   fi
 
   # The headline first: every method on every dataset under the time-ordered split, smallest dataset first (each
-  # seed is saved as it finishes, so a stop lands whole seeds), then the options of ours on the smaller datasets,
+  # seed is saved as it finishes, and one cut off resumes), then the options of ours on the smaller datasets,
   # the paper's protocol, the options on the many-hour ones, the 4-class runs and the keyword-mask studies.
   # Options of ours, each chosen on a validation split (seed 0) and confirmed here on seeds 3-5: --unk-dropout 0.1
   # (zookeeper), --window-dropout 0.1 (honey7). The second lost on bgl and casper and on leave-one-out's first
