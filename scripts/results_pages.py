@@ -90,12 +90,22 @@ def reaches_best(ours: list[dict], rows: list[dict]) -> str:
     return f"**no** (test lines missed / falsely flagged: {errors(ours)} against {best}'s {errors(theirs)})"
 
 
+def train_seconds(*groups: list[dict]) -> str:
+    """Mean training seconds of each group of rows over its seeds, " / " between: CPU time of every thread, which a
+    paused or shared machine does not move, or, when a row was written before CPU time was recorded, the wall clock
+    for every group, marked."""
+    cpu = all("train_cpu_seconds" in r for rows in groups for r in rows)
+    means = [statistics.mean(r["train_cpu_seconds" if cpu else "train_seconds"] for r in rows) for rows in groups]
+    return " / ".join(f"{m:,.0f}" if m >= 10 else f"{m:.2g}" for m in means) + ("" if cpu else " (wall clock)")
+
+
 def headline(results: list[dict], protocol: str) -> list[str]:
     """One row per dataset: CoLog, the best learned baseline, the keyword rule, CoLog on unseen lines."""
     if not results:
         return [f"Not measured on the current code yet: `{REPRODUCE}` writes runs/results/{protocol}."]
     out = ["| dataset | labels | seeds | CoLog | best learned baseline | keyword rule | CoLog ≥ every learned "
-           "baseline | CoLog on unseen test lines (key: lines) |", "|---|---|---|---|---|---|---|---|"]
+           "baseline | CoLog on unseen test lines (key: lines) | training seconds, CPU: CoLog / best baseline |",
+           "|---|---|---|---|---|---|---|---|---|"]
     for dataset in sorted({r["dataset"] for r in results}):
         rows = [r for r in results if r["dataset"] == dataset and r.get("measurable", True)]
         left_out = sorted({r["seed"] for r in results if r["dataset"] == dataset and not r.get("measurable", True)})
@@ -117,7 +127,8 @@ def headline(results: list[dict], protocol: str) -> list[str]:
                  mean_sd([r["macro_f1"] for r in keyword]) if keyword else "–",
                  reaches_best(colog, rows),
                  (f"{mean_sd(unseen)} ({colog[0]['unseen_key']}: "
-                  f"{statistics.mean(r['n_test_unseen'] for r in colog):,.0f})" if unseen else "–")]
+                  f"{statistics.mean(r['n_test_unseen'] for r in colog):,.0f})" if unseen else "–"),
+                 train_seconds(colog, by_method[best]) if best else train_seconds(colog)]
         out.append("| " + " | ".join(cells) + " |")
     missing = [d for d in SHARED_DATA if d not in {r["dataset"] for r in results}]
     if missing:
@@ -136,16 +147,17 @@ def options_table(results: list[dict]) -> list[str]:
             seeds, cells = paired(plain, {r["seed"]: r["macro_f1"] for r in rows if r.get("options") == options})
             if not seeds:
                 continue
-            beats = reaches_best([r for r in rows if r.get("options") == options and r["seed"] in seeds],
-                                 [r for r in results if r["dataset"] == dataset and r["seed"] in seeds
-                                  and r.get("measurable", True)])
-            out.append(f"| {dataset} | `{options}` | " + " | ".join(cells) + f" | {beats} |")
+            variant = [r for r in rows if r.get("options") == options and r["seed"] in seeds]
+            beats = reaches_best(variant, [r for r in results if r["dataset"] == dataset and r["seed"] in seeds
+                                           and r.get("measurable", True)])
+            cost = train_seconds([r for r in rows if not r.get("options") and r["seed"] in seeds], variant)
+            out.append(f"| {dataset} | `{options}` | " + " | ".join(cells) + f" | {beats} | {cost} |")
     if not out:
         return []
     return ["CoLog with an option of ours, on the same seeds (each option was chosen on a validation split, "
             "and these seeds were not looked at while choosing it):", "",
             "| dataset | options | seeds | CoLog | CoLog with them | difference, per seed | with them ≥ every learned "
-            "baseline |", "|---|---|---|---|---|---|---|",
+            "baseline | training seconds, CPU: CoLog / with them |", "|---|---|---|---|---|---|---|---|",
             *out, ""]
 
 

@@ -42,6 +42,10 @@ def test_the_headline_row_is_read_from_the_benchmark(chrono, tmp_path):
     beats = statistics.mean(f1["colog"]) >= statistics.mean(f1[best])
     assert ("| yes |" if beats else "| **no** (test lines missed / falsely flagged: ") in row
     assert "(words the model reads)" in row and "| 3, 4 |" in row and "(tokens: " in row
+    cost = row.rstrip(" |").rsplit("| ", 1)[1]  # mean training CPU seconds: CoLog / the best learned baseline
+    cpu = {m: statistics.mean(r["train_cpu_seconds"] for r in rows if r["method"] == m) for m in ("colog", best)}
+    assert [float(x.replace(",", "")) for x in cost.split(" / ")] == pytest.approx([cpu["colog"], cpu[best]],
+                                                                                  rel=0.05, abs=0.5)
     # what was not run says which command runs it
     assert results.count("Not measured") == 5 and "yet: honey7, zookeeper," in results and "bash scripts/reproduce_results.sh" in results
     assert "| keyword_rule |" in benchmark and "## The time-ordered split" in benchmark
@@ -137,6 +141,7 @@ def test_a_miss_says_how_many_anomalies_each_method_missed_and_falsely_flagged(t
     results, _ = pages(runs, tmp_path)
     row = next(line for line in results.splitlines() if line.startswith("| spark |"))
     assert "| **no** (test lines missed / falsely flagged: 1 / 0.5 against transformer's 0 / 1.5) |" in row
+    assert row.endswith("| 1 / 1 (wall clock) |")  # rows without CPU time: both on the wall clock, said so
 
 
 ARCHIVE = SCRIPT.parent / "archive_results.py"
