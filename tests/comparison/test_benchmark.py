@@ -188,3 +188,17 @@ def test_a_seed_killed_in_its_colog_fit_resumes_there_and_scores_as_an_unbroken_
         assert {k: mine[k] for k in RESULT_KEYS if "seconds" not in k} == \
                {k: theirs[k] for k in RESULT_KEYS if "seconds" not in k}
     assert not (out / ".resume").exists()
+
+
+def test_clearing_a_seeds_progress_keeps_another_runs(tmp_path):
+    from colog.comparison.resume import RESUME, SeedProgress
+
+    mine, theirs = (SeedProgress(tmp_path / RESUME / name, name) for name in ("bgl-seed3", "spark-seed3"))
+    for progress in (mine, theirs):
+        progress.add({"method": "lr", "macro_f1": 0.5})
+    assert mine.finished() == {"lr": {"method": "lr", "macro_f1": 0.5}}
+    assert SeedProgress(mine.folder, "another config").finished() == {}  # rows of another fingerprint: none
+    mine.clear()
+    assert not mine.folder.exists() and theirs.finished()  # a benchmark beside it into the same directory
+    theirs.clear()
+    assert not (tmp_path / RESUME).exists()
