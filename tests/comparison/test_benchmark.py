@@ -174,7 +174,7 @@ def test_a_seed_killed_in_its_colog_fit_resumes_there_and_scores_as_an_unbroken_
     monkeypatch.setattr(Checkpoint, "save", save_then_die)
     out = tmp_path / "killed"
     assert main(args + ["--out", str(out)]) == 130 and not (out / "results.json").exists()
-    (progress,) = (out / ".resume").iterdir()
+    (progress,) = (out / ".resume").iterdir()  # lr's row, and the state of CoLog's fit under way
     assert sorted(p.name for p in progress.iterdir()) == ["colog.safetensors", "rows.json"]
 
     monkeypatch.setattr(Checkpoint, "save", real_save)
@@ -195,7 +195,10 @@ def test_clearing_a_seeds_progress_keeps_another_runs(tmp_path):
 
     mine, theirs = (SeedProgress(tmp_path / RESUME / name, name) for name in ("bgl-seed3", "spark-seed3"))
     for progress in (mine, theirs):
+        (progress.folder / "lr.safetensors").parent.mkdir(parents=True)
+        (progress.folder / "lr.safetensors").write_bytes(b"a fit's state")
         progress.add({"method": "lr", "macro_f1": 0.5})
+        assert not (progress.folder / "lr.safetensors").exists()  # the method finished: its checkpoint has served
     assert mine.finished() == {"lr": {"method": "lr", "macro_f1": 0.5}}
     assert SeedProgress(mine.folder, "another config").finished() == {}  # rows of another fingerprint: none
     mine.clear()

@@ -46,9 +46,11 @@ class SeedProgress:
         return saved["rows"] if isinstance(saved, dict) and saved.get("fingerprint") == self.fingerprint else {}
 
     def add(self, row: dict) -> None:
+        """Keep a finished method's row; its fit's checkpoint has served."""
         rows = self.finished() | {row["method"]: row}
         self.folder.mkdir(parents=True, exist_ok=True)
         write_json({"fingerprint": self.fingerprint, "rows": rows}, self.folder / "rows.json")
+        self.checkpoint(row["method"]).clear()
 
     def checkpoint(self, method: str) -> Checkpoint:
         return Checkpoint(self.folder / f"{method}.safetensors", f"{self.fingerprint}/{method}")
