@@ -34,7 +34,7 @@ class SeedProgress:
         """The progress of the seed `config` (split and training seeded) fits, in the output directory `out`."""
         text = json.dumps([config.to_dict(), test_digest], sort_keys=True, default=str)
         fingerprint = hashlib.sha1(text.encode("utf-8")).hexdigest()
-        name = f"{config.dataset}-{config.split.protocol}-seed{config.split.seed}-{fingerprint[:12]}"
+        name = f"{config.dataset or 'logs'}-{config.split.protocol}-seed{config.split.seed}-{fingerprint[:12]}"
         return cls(out / RESUME / name, fingerprint)
 
     def finished(self) -> dict[str, dict]:
