@@ -1,8 +1,11 @@
 """A fit killed after some epochs resumes from its checkpoint and ends exactly where an unbroken fit ends."""
 
+import json
+
 import numpy as np
 import pytest
 import torch
+from safetensors.torch import safe_open
 from torch import nn
 
 from colog.features.inputs import ModelInputs
@@ -77,7 +80,7 @@ def test_a_killed_fit_resumes_where_it_stopped_and_ends_as_an_unbroken_one(tmp_p
         assert torch.equal(resumed.state_dict()[name], tensor), name
 
 
-def test_a_checkpoint_of_another_fit_or_a_broken_file_is_not_resumed_from(tmp_path):
+def test_a_checkpoint_of_another_fit_or_layout_or_a_broken_file_is_not_resumed_from(tmp_path, monkeypatch):
     whole, _ = fit(None)
     path = tmp_path / "fit.safetensors"
     with pytest.raises(Killed):
@@ -85,6 +88,15 @@ def test_a_checkpoint_of_another_fit_or_a_broken_file_is_not_resumed_from(tmp_pa
     other, history = fit(Checkpoint(path, "run B"))
     assert history.resumed_after == 0
     assert all(torch.equal(other.state_dict()[k], v) for k, v in whole.state_dict().items())
+    older = tmp_path / "older.safetensors"
+    with pytest.raises(Killed):
+        fit(Checkpoint(older, "run C"), kill_at=4)
+    with safe_open(str(older), "pt") as f:
+        layout = json.loads(f.metadata()["colog.checkpoint"])["layout"]
+    with monkeypatch.context() as patch:  # a checkpoint of another layout: written by another version of colog
+        patch.setattr("colog.training.checkpoint.LAYOUT", layout + 1)
+        _, history = fit(Checkpoint(older, "run C"))
+    assert history.resumed_after == 0
     path.write_bytes(b"not a checkpoint")
     _, history = fit(Checkpoint(path, "run B"))
     assert history.resumed_after == 0 and len(history.epochs) > 3

@@ -22,6 +22,9 @@ from torch import nn
 from colog.artifacts import write_safetensors
 
 META_KEY = "colog.checkpoint"
+# What the metadata holds; a checkpoint of another layout (written by another colog) is not resumed from. Files
+# written before the layout was numbered are this one.
+LAYOUT = 1
 
 
 @dataclass
@@ -46,7 +49,7 @@ class Checkpoint:
         for index, state in optimizer.state_dict()["state"].items():
             tensors |= {f"adam.{index}.{k}": v for k, v in state.items()}
         tensors["torch_rng"] = torch.get_rng_state()
-        meta = meta | {"fingerprint": self.fingerprint, "rng": rng.bit_generator.state,
+        meta = meta | {"layout": LAYOUT, "fingerprint": self.fingerprint, "rng": rng.bit_generator.state,
                        "module_rngs": {name: generator.bit_generator.state
                                        for name, generator in module_generators(model).items()}}
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -54,13 +57,14 @@ class Checkpoint:
                           {META_KEY: json.dumps(meta)})
 
     def load(self) -> LoopState | None:
-        """The state saved for this fingerprint; None when there is none (no file, another fit's, unreadable)."""
+        """The state saved for this fingerprint; None when there is none (no file, another fit's, another layout's,
+        unreadable)."""
         if not self.path.is_file():
             return None
         try:
             with safe_open(str(self.path), framework="pt") as f:
                 meta = json.loads((f.metadata() or {}).get(META_KEY, "{}"))
-                if meta.get("fingerprint") != self.fingerprint:
+                if meta.get("fingerprint") != self.fingerprint or meta.get("layout", 1) != LAYOUT:
                     return None
                 return LoopState({k: f.get_tensor(k) for k in f.keys()}, meta)
         except (SafetensorError, OSError, ValueError):
