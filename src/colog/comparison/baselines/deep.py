@@ -139,7 +139,8 @@ class Deep:
         def score(model: nn.Module) -> tuple[float, float]:
             return validation_score(f.labels[valid], self._probs(model, f, valid), f.data.class_names)
 
-        self.history_ = Trainer(config, progress=False, checkpoint=self.checkpoint).fit(self.model_, _Examples(self, f), f.labels, train, score)
+        trainer = Trainer(config, progress=False, checkpoint=self.checkpoint)
+        self.history_ = trainer.fit(self.model_, _Examples(self, f), f.labels, train, score)
         return self
 
     def predict(self, f: Features, rows: np.ndarray) -> np.ndarray:
