@@ -80,6 +80,10 @@ def bad_inputs(tmp_path, shared):
     (lambda d, h: ["label", h, "--rule", "level", "--window", "ahead:2"], "window 'ahead:2' is malformed"),
     (lambda d, h: ["parse", h, "-o", d / "no/such/dir/t.parquet"], "output directory"),
     (lambda d, h: ["parse", h, "-o", d], "is a directory"),
+    # the commands that write a directory: none is made before the logs are read
+    (lambda d, h: ["benchmark", d / "missing.log", "--dataset", "casper", "-o", d / "bench"], "no such file"),
+    (lambda d, h: ["study", "window", d / "missing.log", "--dataset", "casper", "-o", d / "study"], "no such file"),
+    (lambda d, h: ["train", d / "missing.log", "--dataset", "casper", "-o", d / "run"], "no such file"),
 ])
 def test_bad_input_gives_one_line_and_nonzero_exit(capsys, bad_inputs, case, expected):
     tmp, hdfs = bad_inputs

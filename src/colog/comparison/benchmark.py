@@ -44,9 +44,9 @@ def test_ids_digest(data, rows: np.ndarray) -> str:
 def run_benchmark(config: ExperimentConfig, methods: list[str], seeds: list[int], out: Path,
                   progress: bool = True) -> list[dict]:
     """Fit and score `methods` for each seed; merge into out/results.json and redraw the table and plot."""
-    out.mkdir(parents=True, exist_ok=True)
     earlier_results(out / "results.json")  # refuse a file we cannot merge into before hours of fitting, not after
     data = load_data(config, progress)
+    out.mkdir(parents=True, exist_ok=True)  # after the logs are read: bad input leaves no empty folder behind
     results = []
     with progress_bar(total=len(seeds) * len(methods), desc="benchmark", unit="fit", enabled=progress) as bar:
         for seed in seeds:

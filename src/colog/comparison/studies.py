@@ -186,8 +186,8 @@ RUNNERS: dict[Study, Callable[..., list[dict]]] = {
 def run_study(name: Study | str, config: ExperimentConfig, out: Path, progress: bool = True, **options) -> dict:
     """Run study `name`; write out/study.json, out/study.md and out/study.png."""
     name = choose(Study, name, "study")
-    out.mkdir(parents=True, exist_ok=True)
     data = load_data(config, progress)
+    out.mkdir(parents=True, exist_ok=True)  # after the logs are read: bad input leaves no empty folder behind
     rows = RUNNERS[name](data, config, progress, out=out, **options)
     result = {"study": name, "dataset": config.dataset, "task": config.task, "protocol": config.split.protocol,
               "seed": config.split.seed, "label_source": data.summary["label_source"],

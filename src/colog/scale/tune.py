@@ -78,8 +78,8 @@ def run_tune(config: ExperimentConfig, grid: str, out: Path, num_samples: int | 
 
     spec = parse_grid(grid)
     out = out.resolve()
-    out.mkdir(parents=True, exist_ok=True)
     data = load_data(config, progress)
+    out.mkdir(parents=True, exist_ok=True)  # after the logs are read: bad input leaves no empty folder behind
     fitted = fit_inputs(data, config, progress)
     data = replace(data, store=None)  # the trials read the vectors from fitted.inputs; the store stays here
     base = config.to_dict()
