@@ -11,6 +11,7 @@ stopped. Under `-o`, mirroring the run directories:
   leak/RUN/metrics.json, options4/RUN/metrics.json, mask/RUN/study.json, drift/NAME.json   copied
   lodo/[with/OPTIONS/]on-NAME-sS/   metrics.json copied, and largest-error.json: its errors.csv's largest group
   lodo/[with/OPTIONS/]valid-NAME-sS/metrics.json   the same fold's model on the validation system, copied
+  lodo/[with/OPTIONS/]without-NAME-sS/metrics.json the fold's training run (its training seconds), copied
 A run still being written (its file absent) is left for the next call.
 """
 
@@ -41,8 +42,9 @@ def archive(runs: Path, lodo: Path, out: Path) -> list[Path]:
     for pattern in COPIED:
         for source in sorted(runs.glob(pattern)):
             written += _copy(source, out / source.relative_to(runs))
-    for source in sorted(lodo.rglob("valid-*-s*/metrics.json")):
-        written += _copy(source, out / "lodo" / source.relative_to(lodo))
+    for pattern in ("valid-*-s*/metrics.json", "without-*-s*/metrics.json"):
+        for source in sorted(lodo.rglob(pattern)):
+            written += _copy(source, out / "lodo" / source.relative_to(lodo))
     for source in sorted(lodo.rglob("on-*-s*/metrics.json")):
         fold = out / "lodo" / source.parent.relative_to(lodo)
         written += _copy(source, fold / "metrics.json")

@@ -27,7 +27,7 @@ from colog.evaluation.corpus import SHARED_DATA
 from colog.evaluation.drift import drift_markdown
 from colog.evaluation.lodo import (error_rows, lodo_runs, lodo_table, option_rows, shown_terms_ceiling,
                                    syslog_family_fired)
-from colog.evaluation.metrics import mean_sd, paired
+from colog.evaluation.metrics import mean_sd, paired, seconds_cell
 
 REPRODUCE = "bash scripts/reproduce_results.sh"
 UNSUPERVISED = {"iforest", "pca", "im", "keyword_rule"}  # not fitted to the labels: not a "learned baseline"
@@ -90,15 +90,6 @@ def reaches_best(ours: list[dict], rows: list[dict]) -> str:
     return f"**no** (test lines missed / falsely flagged: {errors(ours)} against {best}'s {errors(theirs)})"
 
 
-def train_seconds(*groups: list[dict]) -> str:
-    """Mean training seconds of each group of rows over its seeds, " / " between: CPU time of every thread, which a
-    paused or shared machine does not move, or, when a row was written before CPU time was recorded, the wall clock
-    for every group, marked."""
-    cpu = all("train_cpu_seconds" in r for rows in groups for r in rows)
-    means = [statistics.mean(r["train_cpu_seconds" if cpu else "train_seconds"] for r in rows) for rows in groups]
-    return " / ".join(f"{m:,.0f}" if m >= 10 else f"{m:.2g}" for m in means) + ("" if cpu else " (wall clock)")
-
-
 def headline(results: list[dict], protocol: str) -> list[str]:
     """One row per dataset: CoLog, the best learned baseline, the keyword rule, CoLog on unseen lines."""
     if not results:
@@ -128,7 +119,7 @@ def headline(results: list[dict], protocol: str) -> list[str]:
                  reaches_best(colog, rows),
                  (f"{mean_sd(unseen)} ({colog[0]['unseen_key']}: "
                   f"{statistics.mean(r['n_test_unseen'] for r in colog):,.0f})" if unseen else "–"),
-                 train_seconds(colog, by_method[best]) if best else train_seconds(colog)]
+                 seconds_cell(colog, by_method[best]) if best else seconds_cell(colog)]
         out.append("| " + " | ".join(cells) + " |")
     missing = [d for d in SHARED_DATA if d not in {r["dataset"] for r in results}]
     if missing:
@@ -150,7 +141,7 @@ def options_table(results: list[dict]) -> list[str]:
             variant = [r for r in rows if r.get("options") == options and r["seed"] in seeds]
             beats = reaches_best(variant, [r for r in results if r["dataset"] == dataset and r["seed"] in seeds
                                            and r.get("measurable", True)])
-            cost = train_seconds([r for r in rows if not r.get("options") and r["seed"] in seeds], variant)
+            cost = seconds_cell([r for r in rows if not r.get("options") and r["seed"] in seeds], variant)
             out.append(f"| {dataset} | `{options}` | " + " | ".join(cells) + f" | {beats} | {cost} |")
     if not out:
         return []
@@ -174,7 +165,7 @@ def lodo_section(lodo: Path, data: Path) -> list[str]:
     ceiling = shown_terms_ceiling(syslog_family_fired(data)) if data.is_dir() else None
     errors = error_rows(runs, lodo)
     options = option_rows(lodo)
-    return intro + lodo_table(runs, ceiling) + ([] if ceiling is None else [
+    return intro + lodo_table(runs, ceiling, lodo_runs(lodo, scored="without")) + ([] if ceiling is None else [
         "", "The last column is what the labels allow: a model that knows exactly the keyword-list terms the two "
         "training datasets' labels show, and never raises a false alarm (src/colog/models/linux-syslog/MODEL.md "
         "names the terms the held-out machine fires that training never shows)."]) + (
@@ -186,22 +177,23 @@ def lodo_section(lodo: Path, data: Path) -> list[str]:
 
 
 def leak_table(leak: Path) -> list[str]:
-    pairs: dict[str, dict[str, list[float]]] = {}
+    runs: dict[str, dict[str, list[dict]]] = {}
     for path in sorted(leak.glob("*-s*/metrics.json")):
         name, _, _seed = path.parent.name.rpartition("-s")
         dataset, _, how = name.rpartition("-")
         m = json.loads(path.read_text(encoding="utf-8"))
         if m["test"].get("measurable", True):
-            pairs.setdefault(dataset, {}).setdefault(how, []).append(m["test"]["macro_f1"])
-    if not pairs:
+            runs.setdefault(dataset, {}).setdefault(how, []).append(m)
+    if not runs:
         return [f"Not measured on the current code yet: `{REPRODUCE}` writes runs/results/leak."]
     out = ["| dataset | windows reach other splits (the paper's protocol) | windows isolated (`--isolate-splits`) | "
-           "the leak's worth |", "|---|---|---|---|"]
-    for dataset, by in sorted(pairs.items()):
-        shared, isolated = by.get("shared", []), by.get("isolated", [])
+           "the leak's worth | training seconds, CPU: reaching / isolated |", "|---|---|---|---|---|"]
+    for dataset, by in sorted(runs.items()):
+        shared, isolated = ([m["test"]["macro_f1"] for m in by.get(how, [])] for how in ("shared", "isolated"))
         gap = (f"{statistics.mean(shared) - statistics.mean(isolated):+.4f}" if shared and isolated else "–")
+        cost = seconds_cell(*(by[how] for how in ("shared", "isolated") if by.get(how)))
         out.append(f"| {dataset} | {mean_sd(shared) if shared else '–'} | {mean_sd(isolated) if isolated else '–'} | "
-                   f"{gap} |")
+                   f"{gap} | {cost} |")
     return out
 
 
@@ -213,19 +205,21 @@ def options4_table(leak: Path, options4: Path) -> list[str]:
     runs = [m for m in runs if m["test"].get("measurable", True)]
     out = []
     for dataset in sorted({m["dataset"] for m in runs}):
-        plain = {m["seed"]: m["test"]["macro_f1"] for m in runs if m["dataset"] == dataset and not m["options"]}
+        plain = {m["seed"]: m for m in runs if m["dataset"] == dataset and not m["options"]}
         for options in sorted({m["options"] for m in runs if m["dataset"] == dataset} - {"", "--isolate-splits"}):
-            seeds, cells = paired(plain, {m["seed"]: m["test"]["macro_f1"] for m in runs
-                                          if m["dataset"] == dataset and m["options"] == options})
+            variant = {m["seed"]: m for m in runs if m["dataset"] == dataset and m["options"] == options}
+            seeds, cells = paired({s: m["test"]["macro_f1"] for s, m in plain.items()},
+                                  {s: m["test"]["macro_f1"] for s, m in variant.items()})
             if seeds:
-                out.append(f"| {dataset} | `{options}` | " + " | ".join(cells) + " |")
+                cost = seconds_cell([plain[s] for s in seeds], [variant[s] for s in seeds])
+                out.append(f"| {dataset} | `{options}` | " + " | ".join(cells) + f" | {cost} |")
     if not out:
         return []
     return ["", "Options of ours for this task (`colog train ... --task collective --seed S OPTIONS`, windows reaching "
             "other splits as in the paper's protocol), beside the paper's network on the same seeds: these seeds "
             "were not looked at while designing them.", "",
-            "| dataset | options | seeds | the paper's network | with them | difference, per seed |",
-            "|---|---|---|---|---|---|", *out]
+            "| dataset | options | seeds | the paper's network | with them | difference, per seed | training seconds, "
+            "CPU: the paper's network / with them |", "|---|---|---|---|---|---|---|", *out]
 
 
 def mask_table(mask: Path) -> list[str]:

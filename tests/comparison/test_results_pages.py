@@ -157,8 +157,13 @@ def test_the_pages_come_back_from_the_archive_on_a_machine_without_runs(chrono, 
         "test_unseen": {"n": 1, "macro_f1": 1.0}}))
     (fold / "errors.csv").write_text("file,line,label,predicted,message\nsyslog,1,normal,anomaly,sd 2:0:0:0: ASC\n"
                                      "syslog,2,normal,anomaly,sd 2:0:0:1: ASC\n")
+    trained = lodo / "without-nssal-s3"  # the fold's training run: the table's training seconds come from it
+    trained.mkdir()
+    (trained / "metrics.json").write_text(json.dumps({"train_seconds": 90.0, "train_cpu_seconds": 150.0}))
     subprocess.run([sys.executable, str(ARCHIVE), "--runs", str(chrono), "--lodo", str(lodo), "-o", str(archive)],
                    check=True, capture_output=True)
+    assert (archive / "lodo" / "without-nssal-s3" / "metrics.json").read_bytes() == (
+        trained / "metrics.json").read_bytes()
     kept = archive / "lodo" / "on-nssal-s3"
     assert json.loads((kept / "largest-error.json").read_text()) == {
         "errors": 2, "lines": 2, "message": "sd 2:0:0:0: ASC", "kind": "false alarm"}
@@ -167,6 +172,7 @@ def test_the_pages_come_back_from_the_archive_on_a_machine_without_runs(chrono, 
     results, benchmark = pages(archive, tmp_path / "a", archive / "lodo")
     assert (results, benchmark) == pages(chrono, tmp_path / "b", lodo)  # what the runs gave, with no runs
     assert "| nssal | 3 | 0.5000 | 2 | `sd 2:0:0:0: ASC` (false alarm) | 2 (50.0% of the held-out lines) |" in results
+    assert "| 1 of 4 | 1.0000 (1 seed) | 150 |" in results  # CPU seconds of the fold's training
 
     rows = json.loads((chrono / "chrono" / "results.json").read_text())
     later = tmp_path / "later"  # another machine: seed 4 re-run with another figure, seed 5 new, seed 3 not there
@@ -211,7 +217,9 @@ def test_the_leave_one_out_recipe_is_the_one_its_folds_recorded(tmp_path):
 def test_a_4_class_option_is_set_beside_the_paper_s_network_on_the_seeds_both_ran(tmp_path):
     def run(where, seed, f1, options="", dataset="casper"):
         where.mkdir(parents=True)
+        cpu = 100 * seed + (50 if options else 0)
         (where / "metrics.json").write_text(json.dumps({"dataset": dataset, "seed": seed, "options": options,
+                                                        "train_seconds": 1.0, "train_cpu_seconds": cpu,
                                                         "test": {"macro_f1": f1, "measurable": True}}))
 
     runs = tmp_path / "runs"
@@ -222,4 +230,7 @@ def test_a_4_class_option_is_set_beside_the_paper_s_network_on_the_seeds_both_ra
     run(runs / "options4" / "casper-bit-heads-s5", 5, 0.99, "--bit-heads")  # no paper's network on seed 5 yet
     results, _ = pages(runs, tmp_path)
     rows = [line for line in results.splitlines() if line.startswith("| casper | `")]
-    assert rows == ["| casper | `--bit-heads` | 3 | 0.9000 (1 seed) | **0.9500 (1 seed)** | +0.0500 (1 seed) |"]
+    assert rows == ["| casper | `--bit-heads` | 3 | 0.9000 (1 seed) | **0.9500 (1 seed)** | +0.0500 (1 seed) | "
+                    "300 / 350 |"]
+    # the leak: both seeds of each, and what each way of building windows cost to train (CPU seconds)
+    assert "| casper | 0.9100 ± 0.0141 | 0.8000 ± 0.0000 | +0.1100 | 350 / 400 |" in results

@@ -7,6 +7,7 @@ from dataclasses import replace
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
+from safetensors import safe_open
 
 from colog.cli.main import main
 from colog.detection import Detector
@@ -45,7 +46,7 @@ def test_metrics_schema_and_the_model_beats_the_majority_class(bgl_run):
     out, metrics = bgl_run
     saved = json.loads((out / "metrics.json").read_text())
     for key in ("dataset", "task", "protocol", "label_source", "seed", "n_train", "n_valid", "n_test",
-                "train_seconds", "train_lines_per_second", "test", "test_unseen"):
+                "train_seconds", "train_cpu_seconds", "train_lines_per_second", "test", "test_unseen"):
         assert key in saved, key
     for key in METRIC_KEYS:
         assert key in saved["test"]
@@ -273,10 +274,13 @@ def test_a_killed_train_resumes_after_its_last_epoch_and_ends_as_an_unbroken_one
     with pytest.raises(KeyboardInterrupt):
         train_run(config, tmp_path / "run", progress=False)
     assert not (tmp_path / "run").exists() and (tmp_path / ".run.resume.safetensors").is_file()
+    with safe_open(tmp_path / ".run.resume.safetensors", "pt") as saved:
+        earlier_cpu = json.loads(saved.metadata()["colog.checkpoint"])["history"]["earlier_cpu_seconds"]
     monkeypatch.setattr(Checkpoint, "save", real_save)
     with caplog.at_level("INFO", logger="colog.training.loop"):
         resumed = train_run(config, tmp_path / "run", progress=False)
     assert "resuming after epoch 1" in caplog.text
     assert resumed["test"] == whole["test"] and resumed["test_unseen"] == whole["test_unseen"]
     assert resumed["best_epoch"] == whole["best_epoch"] and resumed["epochs"] == whole["epochs"] == 2
+    assert resumed["train_cpu_seconds"] > earlier_cpu > 0  # the killed process's first epoch counts too
     assert not (tmp_path / ".run.resume.safetensors").exists()

@@ -1,9 +1,9 @@
 """The leave-one-dataset-out table: one row per held-out dataset, read from `colog evaluate RUN --on` outputs,
 and the ceiling that keyword labels put on it.
 
-scripts/build_model.sh --lodo SEED writes DIR/on-NAME-sSEED/metrics.json (protocol cross), and with training
-options added to the recipe or changed DIR/with/OPTIONS/on-NAME-sSEED; the model card and docs/results.md print
-these same tables from them.
+scripts/build_model.sh --lodo SEED writes DIR/on-NAME-sSEED/metrics.json (protocol cross; the fold's training run
+is DIR/without-NAME-sSEED), and with training options added to the recipe or changed DIR/with/OPTIONS/on-NAME-sSEED;
+the model card and docs/results.md print these same tables from them.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import numpy as np
 
 from colog.artifacts import markdown_cell
 from colog.evaluation.corpus import SYSLOG_FAMILY
-from colog.evaluation.metrics import classification_metrics, mean_sd, paired
+from colog.evaluation.metrics import classification_metrics, mean_sd, paired, seconds_cell
 from colog.features.tokens import sequence_key, tokenize
 
 
@@ -31,7 +31,7 @@ HEADER = ["| held out | trained on | seeds | CoLog macro-F1 | anomaly precision 
 def lodo_runs(lodo: Path, held_out: tuple[str, ...] = tuple(SYSLOG_FAMILY),
               scored: str = "on") -> dict[str, list[tuple[int, dict]]]:
     """held-out dataset -> [(seed, its metrics.json)], seeds in order: the fold's model scored on the held-out
-    dataset (`scored` "on") or on the validation system ("valid")."""
+    dataset (`scored` "on"), on the validation system ("valid"), or its training run ("without")."""
     runs = {}
     for name in held_out:
         found = [(int(p.parent.name.rsplit("-s", 1)[1]), json.loads(p.read_text(encoding="utf-8")))
@@ -40,25 +40,29 @@ def lodo_runs(lodo: Path, held_out: tuple[str, ...] = tuple(SYSLOG_FAMILY),
     return runs
 
 
-def lodo_table(runs: dict[str, list[tuple[int, dict]]], ceiling: dict[str, dict] | None = None) -> list[str]:
-    """The markdown table, with `shown_terms_ceiling`'s figure per row when given; a dataset with no run yet keeps
-    its row, empty."""
+def lodo_table(runs: dict[str, list[tuple[int, dict]]], ceiling: dict[str, dict] | None = None,
+               trained: dict[str, list[tuple[int, dict]]] | None = None) -> list[str]:
+    """The markdown table, with the folds' training seconds when their training runs (`lodo_runs(..., "without")`)
+    are given and `shown_terms_ceiling`'s figure per row when given; a dataset with no run yet keeps its row,
+    empty."""
     out = list(HEADER)
-    if ceiling:
-        out = [out[0] + " ceiling of the labels |", out[1] + "---|"]
+    extra = ([" training seconds |"] if trained is not None else []) + ([" ceiling of the labels |"] if ceiling else [])
+    out = [out[0] + "".join(extra), out[1] + "---|" * len(extra)]
     for name, seeded in runs.items():
-        limit = f" {ceiling[name]['macro_f1']:.4f} |" if ceiling else ""
-        if not seeded:
-            out.append(f"| {name} | – | – | – | – | – | – | – |{limit}")
-            continue
         seeds, metrics = [s for s, _ in seeded], [m for _, m in seeded]
+        fits = [m for s, m in (trained or {}).get(name, []) if s in seeds]
+        cells = ([f" {seconds_cell(fits) if seeded and len(fits) == len(seeds) else '–'} |"]
+                 if trained is not None else []) + ([f" {ceiling[name]['macro_f1']:.4f} |"] if ceiling else [])
+        if not seeded:
+            out.append(f"| {name} | – | – | – | – | – | – | – |" + "".join(cells))
+            continue
         t = [m["test"] for m in metrics]
         out.append(f"| {name} | {', '.join(n for n in runs if n != name)} | {', '.join(map(str, seeds))} | "
                    f"**{mean_sd([x['macro_f1'] for x in t])}** | "
                    f"{statistics.mean(x['anomaly_precision'] for x in t):.2f} / "
                    f"{statistics.mean(x['anomaly_recall'] for x in t):.2f} | 1.0000 (the labels' own rule) | "
                    f"{metrics[0]['test_unseen']['n']:,} of {t[0]['n']:,} | "
-                   f"{mean_sd([m['test_unseen']['macro_f1'] for m in metrics])} |{limit}")
+                   f"{mean_sd([m['test_unseen']['macro_f1'] for m in metrics])} |" + "".join(cells))
     return out
 
 

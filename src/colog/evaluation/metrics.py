@@ -139,3 +139,12 @@ def paired(base: dict[int, float], ours: dict[int, float]) -> tuple[list[int], l
     return seeds, [", ".join(map(str, seeds)), mean_sd([base[s] for s in seeds]),
                    f"**{mean_sd([ours[s] for s in seeds])}**",
                    mean_sd([ours[s] - base[s] for s in seeds], signed=True)]
+
+
+def seconds_cell(*groups: list[dict]) -> str:
+    """Mean training seconds of each group of rows (benchmark rows, metrics.json files) over its seeds, " / "
+    between: CPU time of every thread, which a paused or shared machine does not move, or, when a row was written
+    before CPU time was recorded, the wall clock for every group, marked."""
+    cpu = all("train_cpu_seconds" in r for rows in groups for r in rows)
+    means = [statistics.mean(r["train_cpu_seconds" if cpu else "train_seconds"] for r in rows) for rows in groups]
+    return " / ".join(f"{m:,.0f}" if m >= 10 else f"{m:.2g}" for m in means) + ("" if cpu else " (wall clock)")

@@ -44,11 +44,14 @@ def train_run(config: ExperimentConfig, out: Path, overwrite: bool = False, prog
                             (start.vocab, start.model.embed.weight.detach().numpy()) if start else None)
         # killed, the same command goes on after the last finished epoch
         checkpoint = Checkpoint(out.parent / f".{out.name}.resume.safetensors", fingerprint(config, data))
+        start_cpu = time.process_time()
         model, history = fit_model(data, fitted.inputs, fitted.word_vectors, fitted.train_rows, data.rows(1), config,
                                    progress, init=start.model if start else None, checkpoint=checkpoint)
         metrics, scored = _evaluate(model, data, fitted.inputs, config)
         seconds = max(history.train_seconds, 1e-9)
         metrics.update(n_train_balanced=len(fitted.train_rows), train_seconds=history.train_seconds,
+                       # CPU time of every thread, as benchmark rows record it (a resumed fit: the earlier one's too)
+                       train_cpu_seconds=time.process_time() - start_cpu + history.earlier_cpu_seconds,
                        # training lines covered per second (each pass covers every balanced training line)
                        train_lines_per_second=history.passes * len(fitted.train_rows) / seconds,
                        train_distinct_inputs_per_second=history.lines_seen / seconds,
