@@ -100,3 +100,20 @@ def test_a_checkpoint_of_another_fit_or_layout_or_a_broken_file_is_not_resumed_f
     path.write_bytes(b"not a checkpoint")
     _, history = fit(Checkpoint(path, "run B"))
     assert history.resumed_after == 0 and len(history.epochs) > 3
+
+
+def test_a_write_cut_short_leaves_no_temporary_file_once_the_fit_goes_on(tmp_path):
+    path = tmp_path / ".run.resume.safetensors"
+    with pytest.raises(Killed):
+        fit(Checkpoint(path, "run A"), kill_at=2)
+    cut = tmp_path / f".{path.name}.k3j2x9.tmp"  # what a SIGKILL mid-write leaves (atomic_path's name for it)
+    cut.write_bytes(b"half a checkpoint")
+    other = tmp_path / ".other.safetensors.k3j2x9.tmp"  # another file's temporary: not this checkpoint's to remove
+    other.write_bytes(b"")
+    checkpoint = Checkpoint(path, "run A")
+    with pytest.raises(Killed):
+        fit(checkpoint, kill_at=4)  # resumed after epoch 1; its next save clears the leftover
+    assert not cut.exists() and other.exists() and path.is_file()
+    cut.write_bytes(b"half a checkpoint")
+    checkpoint.clear()  # the fit finished: neither the checkpoint nor a leftover of it stays
+    assert sorted(p.name for p in tmp_path.iterdir()) == [other.name]

@@ -53,6 +53,7 @@ class Checkpoint:
                        "module_rngs": {name: generator.bit_generator.state
                                        for name, generator in module_generators(model).items()}}
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._drop_leftovers()
         write_safetensors({k: v.detach().clone() for k, v in tensors.items()}, self.path,
                           {META_KEY: json.dumps(meta)})
 
@@ -91,6 +92,14 @@ class Checkpoint:
 
     def clear(self) -> None:
         self.path.unlink(missing_ok=True)
+        self._drop_leftovers()
+
+    def _drop_leftovers(self) -> None:
+        """Remove the temporary files of writes a SIGKILL cut short (atomic_path's names for this path): one
+        would otherwise stay beside a run directory for good."""
+        if self.path.parent.is_dir():
+            for leftover in self.path.parent.glob(f".{self.path.name}.*.tmp"):
+                leftover.unlink(missing_ok=True)
 
 
 def module_generators(model: nn.Module) -> dict[str, np.random.Generator]:
