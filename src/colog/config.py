@@ -18,6 +18,9 @@ from colog.model.config import CoLogConfig
 from colog.training.config import TrainConfig
 
 FORMAT_VERSION = 2
+# Fields added since, written only when set: a config without them reads as before, and fingerprints of the runs
+# (checkpoints to resume from) stay those earlier versions of colog wrote
+LATER = ("refit",)
 SIZES = ("layers", "heads", "hidden", "ffn", "dropout")  # CoLogConfig fields `colog train` sets by flags of these names
 
 
@@ -46,6 +49,9 @@ class ExperimentConfig:
     # chronological protocol, an option under the paper's, whose windows span splits, to measure that leak.
     isolate_splits: bool = False
     corrections: str | None = None  # a CSV of file,line,label or message,label over the rule's labels
+    # Once validation has chosen the epochs, fit everything again on training and validation lines together for
+    # that many epochs: under the time-ordered split the validation period is the one nearest the test period.
+    refit: bool = False
     init: str | None = None  # a run directory or bundled model to fine-tune from (its vocabulary and weights)
     split: SplitConfig = field(default_factory=SplitConfig)
     model: CoLogConfig = field(default_factory=CoLogConfig)
@@ -57,6 +63,8 @@ class ExperimentConfig:
         if self.model.bit_heads and self.task != "collective":
             raise CologError(f"bit_heads (--bit-heads) needs the collective task (the line's bit and the window's "
                              f"bit); this run's task is {self.task.value!r}")
+        if self.refit and self.init is not None:
+            raise CologError("--refit trains a network afresh; it does not fine-tune one (--init)")
         spec = self.window_spec  # validates the window text
         rows = spec.size * (2 if spec.kind == "context" else 1) + 1
         if rows > self.model.max_len:
@@ -94,6 +102,8 @@ class ExperimentConfig:
             flags.append("--isolate-splits")
         if self.init is not None:
             flags.append(f"--init {self.init}")
+        if self.refit:
+            flags.append("--refit")
         if self.model.window_positions:
             flags.append("--window-positions")
         if self.model.bit_heads:
@@ -108,7 +118,8 @@ class ExperimentConfig:
         return " ".join(flags)
 
     def to_dict(self) -> dict:
-        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("split", "model", "train")}
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name not in ("split", "model", "train")
+               and not (f.name in LATER and getattr(self, f.name) == f.default)}
         out.update(split=asdict(self.split), model=self.model.to_dict(), train=self.train.to_dict(),
                    format_version=FORMAT_VERSION)
         return out

@@ -29,7 +29,7 @@ def seed_list(text: str) -> list[int]:
     return seeds
 
 
-@options.experiment(options.DATA, options.RUN, options.OURS, options.SIZES, options.SCHEDULE)
+@options.experiment(options.DATA, options.RUN, options.OURS, options.SIZES, options.SCHEDULE, options.REFIT)
 def benchmark(config: ExperimentConfig,
               methods: str = typer.Option("all", metavar="LIST",
                                           help="all, or a comma list of: " + ", ".join(METHODS) + "."),

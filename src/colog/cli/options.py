@@ -114,6 +114,11 @@ SHARED: dict[str, Shared] = {
                                                help="Fine-tune from this run or bundled model (its vocabulary, "
                                                     "sizes and weights) instead of starting afresh; give a few "
                                                     "--epochs.")),
+    "refit": Shared(bool, typer.Option(default(ExperimentConfig, "refit"), "--refit",
+                                       help="Once validation has chosen the number of epochs, fit the vocabulary, "
+                                            "word vectors, templates, balancing and network again on the training "
+                                            "and validation lines together for that many epochs (under "
+                                            "--protocol chronological: the period nearest the test's).")),
     "no_source_token": Shared(bool, typer.Option(not default(ExperimentConfig, "source_token"), "--no-source-token",
                                                  help="Do not lead the tokens with the file type (the paper's "
                                                       "input).")),
@@ -171,6 +176,7 @@ RUN = ("task", "protocol", "window", "current_line", "isolate_splits", "balance"
 OURS = ("window_positions", "bit_heads", "unk_dropout", "window_dropout")
 ABLATIONS = ("no_semantic", "no_sequence", "no_impressed", "no_mal", "no_balancing_layer")
 RETRAIN = ("corrections", "init")
+REFIT = ("refit",)  # training's own commands only: a study or a search reads validation after the fit
 SCHEDULE = ("epochs", "batch_size", "lr", "min_epoch_steps")
 
 
@@ -192,7 +198,7 @@ def experiment_config(values: dict[str, Any]) -> ExperimentConfig:
                             include_current=v["current_line"], isolate_splits=v["isolate_splits"],
                             balance=v["balance"], source_token=not v["no_source_token"], split=split, model=model,
                             train=train, corrections=str(Path(v["corrections"]).resolve()) if v["corrections"] else None,
-                            init=v["init"])
+                            init=v["init"], refit=v["refit"])
 
 
 def experiment(*groups: tuple[str, ...], defaults: dict[str, Any] | None = None,

@@ -25,7 +25,7 @@ def register(app: typer.Typer) -> None:
 
 
 @options.experiment(options.DATA, options.RUN, ("seed",), options.OURS, options.SIZES, options.ABLATIONS,
-                    options.SCHEDULE, options.RETRAIN)
+                    options.SCHEDULE, options.RETRAIN, options.REFIT)
 def train(config: ExperimentConfig,
           out: Path = options.out("Run directory to create.", Path("runs/latest")),
           overwrite: bool = typer.Option(False, "--overwrite", help="Replace an existing run directory."),

@@ -76,8 +76,10 @@ def run_benchmark(config: ExperimentConfig, methods: list[str], seeds: list[int]
                 history = getattr(method, "history_", None)
                 earlier, earlier_cpu = (history.earlier_seconds, history.earlier_cpu_seconds) if history else (0, 0)
                 m = classification_metrics(seeded.labels[test], predicted, seeded.class_names)
-                u = (classification_metrics(seeded.labels[test][unseen], predicted[unseen], seeded.class_names)
-                     if len(unseen) else None)
+                trained_on = getattr(method, "data_", seeded)  # a refit trained on validation too: unseen by that
+                unseen_m = unseen if trained_on is seeded else trained_on.unseen(cfg.model.max_len)[0]
+                u = (classification_metrics(seeded.labels[test][unseen_m], predicted[unseen_m], seeded.class_names)
+                     if len(unseen_m) else None)
                 results.append({
                     "method": name, "dataset": config.dataset, "protocol": cfg.split.protocol, "seed": seed,
                     **{k: m[k] for k in ("macro_f1", "anomaly_f1", "macro_precision", "macro_recall", "accuracy")},
@@ -86,10 +88,10 @@ def run_benchmark(config: ExperimentConfig, methods: list[str], seeds: list[int]
                     "train_cpu_seconds": fitted_cpu - start_cpu + earlier_cpu,
                     "infer_cpu_seconds": scored_cpu - fitted_cpu,
                     "n_test_anomalies": m["n_anomalies"], "measurable": m["measurable"],
-                    "n_train": len(train), "task": cfg.task, "window": cfg.window,
+                    "n_train": len(trained_on.rows(0)), "task": cfg.task, "window": cfg.window,
                     "epochs": cfg.train.epochs, "min_epoch_steps": cfg.train.min_epoch_steps,  # the training budget
                     "label_source": seeded.summary["label_source"], "test_ids_sha1": digest,
-                    "unseen_key": unseen_key, "n_test_unseen": len(unseen),
+                    "unseen_key": unseen_key, "n_test_unseen": len(unseen_m),
                     "n_test_unseen_anomalies": u["n_anomalies"] if u else 0,
                     "unseen_macro_f1": u["macro_f1"] if u else None,
                     "unseen_anomaly_f1": u["anomaly_f1"] if u else None,

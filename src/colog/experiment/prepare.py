@@ -4,7 +4,7 @@ vectors, inputs, balanced rows)."""
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pyarrow as pa
@@ -94,6 +94,22 @@ def load_data(config: ExperimentConfig, progress: bool = True) -> Prepared:
     miner, ids, texts = fit_templates(table["message"].to_pylist(), split == 0, parsed.settings)
     return _prepared(config, _with_templates(table, ids, texts), summary, labels, class_names, split, groups, miner,
                      progress)
+
+
+def with_valid_in_training(data: Prepared, config: ExperimentConfig) -> Prepared:
+    """The same lines with the validation split moved into training (`--refit`, once epochs are chosen): windows,
+    window labels and templates are rebuilt as load_data builds them for that split; no line is left to validate
+    on, and the test split is untouched."""
+    split = np.where(data.split == 1, 0, data.split).astype(np.int8)
+    groups, labels = group_ids(data.table["file"].to_numpy(zero_copy_only=False)), data.labels
+    if config.isolates_splits:
+        groups = groups * len(SPLITS) + split
+        if config.task == Task.collective:
+            point = data.table["label"].to_numpy().astype(np.int64)
+            labels = four_class(point, window_labels(point, groups, config.window_spec)).astype(np.int64)
+    miner, ids, texts = fit_templates(data.table["message"].to_pylist(), split == 0, data.miner.settings)
+    return replace(data, table=_with_templates(data.table, ids, texts), labels=labels, split=split, groups=groups,
+                   miner=miner)
 
 
 def load_other(config: ExperimentConfig, miner: TemplateMiner, progress: bool = True) -> Prepared:

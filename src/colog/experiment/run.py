@@ -21,7 +21,8 @@ from colog.config import ExperimentConfig
 from colog.errors import CologError
 from colog.evaluation.metrics import classification_metrics, per_group_macro_f1, validation_score
 from colog.experiment.outputs import Scored, write_errors, write_outputs, wrong_lines
-from colog.experiment.prepare import Prepared, build_inputs, fit_inputs, load_data, load_other
+from colog.experiment.prepare import (Fitted, Prepared, build_inputs, fit_inputs, load_data, load_other,
+                                     with_valid_in_training)
 from colog.features import SPLITS, ModelInputs
 from colog.labeling import group_ids
 from colog.model import CoLog, CoLogConfig
@@ -47,11 +48,20 @@ def train_run(config: ExperimentConfig, out: Path, overwrite: bool = False, prog
         start_cpu = time.process_time()
         model, history = fit_model(data, fitted.inputs, fitted.word_vectors, fitted.train_rows, data.rows(1), config,
                                    progress, init=start.model if start else None, checkpoint=checkpoint)
+        chosen = history
+        if config.refit:  # from here on, the run is the refitted network's, on its split
+            before = _evaluate(model, data, fitted.inputs, config)[0]["test"]  # what the refit changed
+            refitted = Checkpoint(checkpoint.path.with_name(f".{out.name}.refit.safetensors"), checkpoint.fingerprint)
+            data, fitted, model, history = refit(data, config, chosen, progress, refitted)
         metrics, scored = _evaluate(model, data, fitted.inputs, config)
+        if config.refit:
+            metrics["refit"] = {"epochs": len(history.epochs), "valid_macro_f1": chosen.best_score[0],
+                                "test_before": before}
+        fits = [chosen] + ([history] if config.refit else [])
         seconds = max(history.train_seconds, 1e-9)
-        metrics.update(n_train_balanced=len(fitted.train_rows), train_seconds=history.train_seconds,
+        metrics.update(n_train_balanced=len(fitted.train_rows), train_seconds=sum(h.train_seconds for h in fits),
                        # CPU time of every thread, as benchmark rows record it (a resumed fit: the earlier one's too)
-                       train_cpu_seconds=time.process_time() - start_cpu + history.earlier_cpu_seconds,
+                       train_cpu_seconds=time.process_time() - start_cpu + sum(h.earlier_cpu_seconds for h in fits),
                        # training lines covered per second (each pass covers every balanced training line)
                        train_lines_per_second=history.passes * len(fitted.train_rows) / seconds,
                        train_distinct_inputs_per_second=history.lines_seen / seconds,
@@ -61,6 +71,8 @@ def train_run(config: ExperimentConfig, out: Path, overwrite: bool = False, prog
                  (key, keys[data.split == 0]), metrics, history.epochs)
         write_outputs(tmp, data, metrics, scored, config.to_dict(), history.epochs)
     checkpoint.clear()
+    if config.refit:
+        refitted.clear()
     return metrics
 
 
@@ -75,12 +87,12 @@ def fingerprint(config: ExperimentConfig, data: Prepared, *extra: str) -> str:
 
 
 def fit_model(data: Prepared, inputs: ModelInputs, word_vectors: np.ndarray, train_rows: np.ndarray,
-              valid: np.ndarray, config: ExperimentConfig, progress: bool = True,
+              valid: np.ndarray | None, config: ExperimentConfig, progress: bool = True,
               callbacks: list[Callable[[dict], None]] | None = None, init: CoLog | None = None,
-              checkpoint: Checkpoint | None = None) -> tuple[CoLog, History]:
+              checkpoint: Checkpoint | None = None, schedule: list[float] | None = None) -> tuple[CoLog, History]:
     """A CoLog network trained on `train_rows` (from `init`'s weights when given), epochs ranked on the `valid`
-    rows; `callbacks` get each epoch's record (Ray Tune reports from one); with a `checkpoint` an interrupted fit
-    resumes."""
+    rows, or without them (a refit) at `schedule`'s learning rates; `callbacks` get each epoch's record (Ray Tune
+    reports from one); with a `checkpoint` an interrupted fit resumes."""
     model_config = CoLogConfig.from_dict(config.model.to_dict() | {"n_classes": len(data.class_names)})
     torch.manual_seed(config.train.seed)
     model = CoLog(model_config, torch.from_numpy(word_vectors))
@@ -94,8 +106,24 @@ def fit_model(data: Prepared, inputs: ModelInputs, word_vectors: np.ndarray, tra
         return validation_score(data.labels[valid], predict(m, inputs, valid)[0], data.class_names)
 
     history = Trainer(config.train, callbacks, progress, checkpoint).fit(model, inputs, data.labels, train_rows,
-                                                                         score)
+                                                                         score if valid is not None else None,
+                                                                         schedule)
     return model, history
+
+
+def refit(data: Prepared, config: ExperimentConfig, chosen: History, progress: bool = True,
+          checkpoint: Checkpoint | None = None) -> tuple[Prepared, Fitted, CoLog, History]:
+    """`--refit`: the data with validation moved into training, everything learned fitted on it again, and a
+    network trained afresh for the epochs validation chose (`chosen`'s best) at their learning rates."""
+    merged = with_valid_in_training(data, config)
+    fitted = fit_inputs(merged, config, progress)
+    schedule = [e["lr"] for e in chosen.epochs[:chosen.best_epoch]]
+    config = replace(config, train=replace(config.train, epochs=len(schedule)))
+    logger.info("refit on %d training and validation lines for the %d epochs validation chose",
+                len(merged.rows(0)), len(schedule))
+    model, history = fit_model(merged, fitted.inputs, fitted.word_vectors, fitted.train_rows, None, config, progress,
+                               checkpoint=checkpoint, schedule=schedule)
+    return merged, fitted, model, history
 
 
 def load_model_inputs(rundir: Path, progress: bool = True) -> tuple[SavedRun, Prepared, ModelInputs]:

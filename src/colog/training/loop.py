@@ -67,8 +67,13 @@ class Trainer:
         self.checkpoint = checkpoint
 
     def fit(self, model: nn.Module, inputs: Examples, labels: np.ndarray, train_rows: np.ndarray,
-            evaluate: Callable[[nn.Module], tuple[float, float]]) -> History:
+            evaluate: Callable[[nn.Module], tuple[float, float]] | None,
+            schedule: list[float] | None = None) -> History:
+        """Without `evaluate` (a refit: nothing is left to validate on), each epoch's learning rate is
+        `schedule`'s, the first fit's, and the last epoch's weights are kept."""
         cfg = self.config
+        if evaluate is None and (schedule is None or len(schedule) != cfg.epochs):
+            raise ValueError("a fit without validation follows a schedule of one learning rate per epoch")
         torch.manual_seed(cfg.seed)
         rng = np.random.default_rng(cfg.seed)
         items = self.items(inputs, labels, train_rows)
@@ -88,6 +93,8 @@ class Trainer:
             history.resumed_after = done
             logger.info("resuming after epoch %d from %s", done, self.checkpoint.path)
         for epoch in range(done + 1, cfg.epochs + 1):
+            if evaluate is None:
+                lr = schedule[epoch - 1]
             model.train()
             batches = [b for _ in range(passes) for b in self.batches(rng.permutation(items), inputs, rng)]
             start, total = time.perf_counter(), 0.0
@@ -105,9 +112,10 @@ class Trainer:
             history.train_seconds += seconds
             history.lines_seen += passes * len(items)
             history.passes += passes
-            score = evaluate(model)
-            record = {"epoch": epoch, "train_loss": total / (passes * len(items)), "valid_macro_f1": score[0],
-                      "valid_loss": -score[1], "lr": lr, "passes": passes, "steps": step,
+            score = evaluate(model) if evaluate else (float(epoch), 0.0)  # a refit: each epoch is the best yet
+            record = {"epoch": epoch, "train_loss": total / (passes * len(items)),
+                      "valid_macro_f1": score[0] if evaluate else None, "valid_loss": -score[1] if evaluate else None,
+                      "lr": lr, "passes": passes, "steps": step,
                       "seconds": seconds, "items_per_second": passes * len(items) / seconds}
             history.epochs.append(record)
             if score > history.best_score:
@@ -117,8 +125,8 @@ class Trainer:
                 since_best += 1
             for callback in self.callbacks:
                 callback(record)
-            logger.info("epoch %d: loss %.4f valid macro-F1 %.4f valid loss %.4f lr %.2e", epoch,
-                        record["train_loss"], score[0], -score[1], lr)
+            logger.info("epoch %d: loss %.4f %s lr %.2e", epoch, record["train_loss"],
+                        f"valid macro-F1 {score[0]:.4f} valid loss {-score[1]:.4f}" if evaluate else "(refit)", lr)
             if since_best >= cfg.patience:
                 break
             if since_best and since_best % cfg.plateau == 0:

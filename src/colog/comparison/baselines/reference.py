@@ -15,7 +15,7 @@ import numpy as np
 
 from colog.comparison.baselines.features import Features
 from colog.config import Task
-from colog.experiment.run import fit_model
+from colog.experiment.run import fit_model, refit
 from colog.labeling import four_class, parse_rule, window_labels
 from colog.labeling.datasets import resolve
 from colog.training import predict
@@ -56,11 +56,23 @@ class CoLogMethod:
         self.seed = seed
 
     def fit(self, f: Features, train: np.ndarray, valid: np.ndarray) -> "CoLogMethod":
-        """Trains on `train` after the run's class balancing; epochs ranked on `valid`."""
+        """Trains on `train` after the run's class balancing; epochs ranked on `valid`. With `--refit`, `data_`
+        is what the network finally trained on (validation moved into training), `inputs_` what it reads by its
+        own vocabulary (without, the features' inputs, which a study may swap for mutated ones)."""
         config = replace(f.config, train=replace(f.config.train, seed=self.seed))
         self.model_, self.history_ = fit_model(f.data, f.inputs, f.word_vectors, f.balanced(train), valid, config,
                                                progress=False, checkpoint=self.checkpoint)
+        self.data_, self.inputs_ = f.data, None
+        if config.refit:
+            chosen = self.history_
+            again = (Checkpoint(self.checkpoint.path.with_suffix(".refit.safetensors"), self.checkpoint.fingerprint)
+                     if self.checkpoint else None)
+            self.data_, fitted, self.model_, self.history_ = refit(f.data, config, chosen, False, again)
+            self.inputs_ = fitted.inputs
+            self.history_.earlier_seconds += chosen.earlier_seconds  # an earlier process's share of the first fit
+            self.history_.earlier_cpu_seconds += chosen.earlier_cpu_seconds
         return self
 
     def predict(self, f: Features, rows: np.ndarray) -> np.ndarray:
-        return predict(self.model_, f.inputs, rows)[0].argmax(1).astype(np.int64)
+        inputs = f.inputs if self.inputs_ is None else self.inputs_
+        return predict(self.model_, inputs, rows)[0].argmax(1).astype(np.int64)

@@ -1,0 +1,105 @@
+"""--refit: validation chooses the epochs, then everything is fitted again on training and validation lines."""
+
+import json
+from dataclasses import replace
+
+import numpy as np
+import pyarrow.parquet as pq
+import pytest
+import torch
+from torch import nn
+
+from colog.cli.main import main
+from colog.comparison.benchmark import run_benchmark
+from colog.config import ExperimentConfig
+from colog.experiment import train_run
+from colog.experiment.prepare import load_data, with_valid_in_training
+from colog.features.split import SplitConfig
+from colog.model import CoLogConfig
+from colog.training import TrainConfig, Trainer
+
+SMALL = CoLogConfig(hidden=64, heads=2, ffn=128)
+QUICK = replace(TrainConfig(), epochs=3, lr=1e-3, batch_size=64, min_epoch_steps=0)
+
+
+def chrono(bundled, **more) -> ExperimentConfig:
+    return ExperimentConfig(paths=[str(bundled / "bgl")], dataset="bgl", split=SplitConfig(protocol="chronological"),
+                            model=SMALL, train=QUICK, **more)
+
+
+def test_validation_lines_become_training_lines_and_what_is_fitted_on_training_follows(bundled, cache):
+    config = chrono(bundled, task="collective")
+    data = load_data(config, progress=False)
+    merged = with_valid_in_training(data, config)
+    assert not (merged.split == 1).any()
+    assert np.array_equal(merged.split == 0, data.split <= 1) and np.array_equal(merged.split == 2, data.split == 2)
+    valid = data.split == 1
+    before, after = data.table["template_id"].to_numpy(), merged.table["template_id"].to_numpy()
+    assert (before[valid] == -1).any()  # templates first met in validation: no training template fitted them
+    assert (after[valid] >= 0).all()  # mined on training and validation now
+    assert len(merged.unseen(SMALL.max_len)[0]) < len(data.unseen(SMALL.max_len)[0])
+    # time-ordered windows stop at a split's edge: the training and validation lines of a file are one stretch now
+    assert len(np.unique(merged.groups[merged.split == 0])) < len(np.unique(data.groups[data.split <= 1]))
+    assert np.array_equal(merged.labels[merged.split == 2], data.labels[data.split == 2])
+
+
+def test_a_fit_without_validation_follows_its_schedule_and_keeps_the_last_epoch():
+    torch.manual_seed(0)
+    model = nn.Linear(3, 2)
+
+    class Rows:
+        x = torch.randn(40, 3)
+
+        def batch(self, rows):
+            return (self.x[rows].numpy(),)
+
+        def input_keys(self, rows):
+            return rows, np.arange(len(rows))
+
+        def lengths(self, rows):
+            return np.ones(len(rows), dtype=np.int64)
+
+    labels = (Rows.x[:, 0] > 0).long().numpy()
+    config = replace(TrainConfig(), epochs=3, batch_size=8, warmup_steps=0, min_epoch_steps=0, patience=1, plateau=1)
+    history = Trainer(config, progress=False).fit(model, Rows(), labels, np.arange(40), None, [1e-2, 5e-3, 1e-3])
+    assert [e["lr"] for e in history.epochs] == [1e-2, 5e-3, 1e-3]  # no decay, no early stop: nothing validates
+    assert history.best_epoch == 3 and all(e["valid_macro_f1"] is None for e in history.epochs)
+    with pytest.raises(ValueError, match="schedule"):
+        Trainer(config, progress=False).fit(model, Rows(), labels, np.arange(40), None, [1e-2])
+
+
+def test_a_refitted_run_trains_on_validation_too_for_the_epochs_validation_chose(bundled, cache, tmp_path):
+    plain = train_run(chrono(bundled), tmp_path / "plain", progress=False)
+    metrics = train_run(chrono(bundled, refit=True), tmp_path / "run", progress=False)
+    assert metrics["options"] == "--refit --heads 2 --hidden 64 --ffn 128"
+    assert metrics["n_valid"] == 0 and metrics["n_train"] == plain["n_train"] + plain["n_valid"]
+    assert metrics["test"]["n"] == plain["test"]["n"]
+    assert metrics["refit"]["epochs"] == metrics["epochs"] == plain["best_epoch"]
+    # the first fit is the plain run: same seed, same data, same schedule
+    assert metrics["refit"]["test_before"] == plain["test"]
+    assert metrics["refit"]["valid_macro_f1"] == json.loads((tmp_path / "plain" / "history.json").read_text())[
+        plain["best_epoch"] - 1]["valid_macro_f1"]
+    assert metrics["test_unseen"]["n"] < plain["test_unseen"]["n"]  # unseen by what the network trained on
+    assert "valid" not in pq.read_table(tmp_path / "run" / "split.parquet")["split"].to_pylist()
+    assert not list(tmp_path.glob(".*.safetensors"))  # both fits' checkpoints cleared
+
+
+def test_a_benchmark_row_with_refit_names_it_and_counts_unseen_by_training_and_validation(bundled, cache, tmp_path):
+    rows = run_benchmark(chrono(bundled, refit=True), ["colog"], [3], tmp_path / "refit", progress=False)
+    plain = run_benchmark(chrono(bundled), ["colog"], [3], tmp_path / "plain", progress=False)
+    assert rows[0]["options"].startswith("--refit") and not plain[0]["options"].startswith("--refit")
+    assert rows[0]["n_test"] == plain[0]["n_test"] and rows[0]["n_train"] > plain[0]["n_train"]
+    assert rows[0]["n_test_unseen"] < plain[0]["n_test_unseen"]
+    assert rows[0]["train_cpu_seconds"] > plain[0]["train_cpu_seconds"]  # two fits
+
+
+def test_refit_does_not_fine_tune(bundled, capsys):
+    code = main(["train", str(bundled / "bgl"), "--dataset", "bgl", "--refit", "--init", "linux-syslog"])
+    err = capsys.readouterr().err
+    assert code != 0 and "--refit trains a network afresh" in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_config_without_refit_reads_and_fingerprints_as_before_refit_existed():
+    config = ExperimentConfig(paths=["/logs"])
+    assert "refit" not in config.to_dict()  # checkpoints that earlier versions of colog left stay resumable
+    assert ExperimentConfig.from_dict(replace(config, refit=True).to_dict()).refit
