@@ -121,6 +121,12 @@ def test_colog_with_options_is_set_beside_plain_colog_on_the_seeds_both_ran(tmp_
     results, _ = pages(runs, tmp_path)
     row = next(line for line in results.splitlines() if line.startswith("| zookeeper | `unk_dropout=0.1`"))
     assert "| 3, 4 | 0.6000 ± 0.1414 | **0.8000 ± 0.0000** | +0.2000 ± 0.1414 | yes |" in row
+    assert "`--refit`:" not in results  # its note comes only with a --refit row
+    rows += [base | {"method": "colog", "options": "--refit", "seed": s, "macro_f1": 0.65} for s in (3, 4)]
+    (runs / "chrono" / "results.json").write_text(json.dumps(rows))
+    results, _ = pages(runs, tmp_path / "refit")
+    assert "| zookeeper | `--refit` | 3, 4 |" in results
+    assert "the learned baselines it is compared with trained on the training lines only" in results
     headline = next(line for line in results.splitlines() if line.startswith("| zookeeper | `level"))
     assert "**0.6000 ± 0.1414**" in headline and "dt: 0.6000" in headline  # the variant is no learned baseline
 
