@@ -82,6 +82,9 @@ def test_a_refitted_run_trains_on_validation_too_for_the_epochs_validation_chose
     assert metrics["test_unseen"]["n"] < plain["test_unseen"]["n"]  # unseen by what the network trained on
     assert "valid" not in pq.read_table(tmp_path / "run" / "split.parquet")["split"].to_pylist()
     assert not list(tmp_path.glob(".*.safetensors"))  # both fits' checkpoints cleared
+    assert main(["evaluate", str(tmp_path / "run"), "--json"]) == 0  # the saved run measures again as it was
+    again = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert again["test"] == metrics["test"] and again["test_unseen"] == metrics["test_unseen"]
 
 
 def test_a_benchmark_row_with_refit_names_it_and_counts_unseen_by_training_and_validation(bundled, cache, tmp_path):

@@ -130,6 +130,8 @@ def load_model_inputs(rundir: Path, progress: bool = True) -> tuple[SavedRun, Pr
     """A saved run and its data rebuilt from the recorded logs, checked against the recorded split."""
     run = load_run(rundir)
     data = load_data(run.config, progress)
+    if run.config.refit:  # its network trained on the validation lines too, and its split records them so
+        data = with_valid_in_training(data, run.config)
     recorded = run.split()
     if recorded["split"].to_pylist() != [SPLITS[s] for s in data.split] or \
             recorded["line"].to_pylist() != data.table["line"].to_pylist():
