@@ -106,3 +106,16 @@ def test_a_config_without_refit_reads_and_fingerprints_as_before_refit_existed()
     config = ExperimentConfig(paths=["/logs"])
     assert "refit" not in config.to_dict()  # checkpoints that earlier versions of colog left stay resumable
     assert ExperimentConfig.from_dict(replace(config, refit=True).to_dict()).refit
+
+
+def test_the_benchmark_page_counts_unseen_lines_of_refit_rows_apart():
+    from colog.comparison.benchmark import markdown_table
+
+    row = {"dataset": "bgl", "protocol": "chronological", "method": "colog", "macro_f1": 0.9, "anomaly_f1": 0.8,
+           "unseen_macro_f1": 0.7, "train_seconds": 1.0, "infer_seconds": 0.1, "n_test": 10}
+    rows = [row | {"seed": s, "options": "", "n_test_unseen": 2502, "n_test_unseen_anomalies": 143} for s in (3, 4)]
+    rows += [row | {"seed": s, "options": "--refit", "n_test_unseen": 163, "n_test_unseen_anomalies": 38}
+             for s in (3, 4)]
+    page = markdown_table(rows)
+    assert ("Unseen test lines (anomalous) per seed: bgl (chronological) 2,502 (143), 2,502 (143); for --refit rows, "
+            "unseen by training and validation: bgl (chronological) 163 (38), 163 (38).") in page

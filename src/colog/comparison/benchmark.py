@@ -202,12 +202,15 @@ def _seconds_table(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def _unseen_counts(results: list[dict], column: str) -> str:
+def _unseen_counts(results: list[dict], column: str, refit: bool = False) -> str:
+    """Per seed, the unseen test lines (anomalous) of a column: by training (or, `refit`, by training and
+    validation: what a --refit row's network trained on); empty when no row has them."""
     seen: dict[int, tuple[int, int]] = {}
     for r in results:
-        if _column(r) == column and r.get("unseen_macro_f1") is not None:
+        if _column(r) == column and r.get("unseen_macro_f1") is not None and \
+                ("--refit" in (r.get("options") or "")) == refit:
             seen[r["seed"]] = (r["n_test_unseen"], r["n_test_unseen_anomalies"])
-    return f"{column} " + ", ".join(f"{n:,} ({a:,})" for _, (n, a) in sorted(seen.items()))
+    return f"{column} " + ", ".join(f"{n:,} ({a:,})" for _, (n, a) in sorted(seen.items())) if seen else ""
 
 
 def markdown_table(results: list[dict]) -> str:
@@ -235,10 +238,12 @@ def markdown_table(results: list[dict]) -> str:
                 cells.append(f"**{text}**" if mean == best else text)
             lines.append(f"| {m} | " + " | ".join(cells) + " |")
         if metric == "unseen_macro_f1":
-            counts = "; ".join(_unseen_counts(results, c) for c in columns)
-            lines += ["", f"Unseen test lines (anomalous) per seed: {counts}. Macro averages run over the classes "
-                          "that occur in a subset's truth or predictions: a one-class subset with no line wrong "
-                          "scores 1.0."]
+            counts = "; ".join(filter(None, (_unseen_counts(results, c) for c in columns)))
+            refit = "; ".join(filter(None, (_unseen_counts(results, c, refit=True) for c in columns)))
+            lines += ["", f"Unseen test lines (anomalous) per seed: {counts}"
+                          + (f"; for --refit rows, unseen by training and validation: {refit}" if refit else "")
+                          + ". Macro averages run over the classes that occur in a subset's truth or predictions: "
+                          "a one-class subset with no line wrong scores 1.0."]
         parts.append("\n".join(lines))
     parts.append(_seconds_table(results))
     seeds: dict[str, set] = {}
