@@ -32,7 +32,7 @@ def test_the_plan_lists_what_results_lacks_and_runs_nothing(tmp_path):
     assert not any("--dataset honey7" in line and "--methods" not in line for line in bench)  # in results/
     assert any("--dataset honey7" in line and "--unk-dropout 0.1" in line for line in bench)
     refit = [line for line in bench if "--refit" in line]
-    assert [line.split("--dataset ")[1].split()[0] for line in refit] == ["bgl", "zookeeper"]
+    assert [line.split("--dataset ")[1].split()[0] for line in refit] == ["bgl", "zookeeper", "honey7"]
     assert all("--methods colog" in line and "--seeds 3,4,5" in line for line in refit)
     assert any("--dataset casper" in line and "--seeds 3,4,5" in line for line in bench)
     leak = [line for line in plan if "-o runs/results/leak/casper-shared-" in line]
