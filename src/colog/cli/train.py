@@ -17,6 +17,7 @@ def register(app: typer.Typer) -> None:
     add(app, "train", train, ["colog train ../shared/data/casper-rw --dataset casper -o runs/casper",
                               "colog train logs/ --dataset zookeeper --protocol chronological --hidden 128 --ffn 512 "
                               "-o runs/zk",
+                              "colog train logs/ --dataset bgl --protocol chronological --refit -o runs/bgl-later",
                               "colog train /var/log --dataset syslog --corrections fixes.csv --init linux-syslog "
                               "--epochs 3 -o runs/mine"])
     add(app, "evaluate", evaluate, ["colog evaluate runs/casper",
