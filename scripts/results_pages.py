@@ -145,8 +145,9 @@ def options_table(results: list[dict]) -> list[str]:
             out.append(f"| {dataset} | `{options}` | " + " | ".join(cells) + f" | {beats} | {cost} |")
     if not out:
         return []
-    return ["CoLog with an option of ours, on the same seeds (each option was chosen on a validation split, "
-            "and these seeds were not looked at while choosing it):", "",
+    return ["`colog benchmark DATA --dataset NAME --protocol chronological --seeds 3,4,5 --methods colog OPTIONS`: "
+            "CoLog with an option of ours, on the same seeds (each option was chosen on a validation split, and "
+            "these seeds were not looked at while choosing it):", "",
             "| dataset | options | seeds | CoLog | CoLog with them | difference, per seed | with them ≥ every learned "
             "baseline | training seconds, CPU: CoLog / with them |", "|---|---|---|---|---|---|---|---|",
             *out, ""] + (["`--refit`: CoLog fitted once more on the training and validation lines together, for the "

@@ -122,6 +122,7 @@ def test_colog_with_options_is_set_beside_plain_colog_on_the_seeds_both_ran(tmp_
     row = next(line for line in results.splitlines() if line.startswith("| zookeeper | `unk_dropout=0.1`"))
     assert "| 3, 4 | 0.6000 ± 0.1414 | **0.8000 ± 0.0000** | +0.2000 ± 0.1414 | yes |" in row
     assert "`--refit`:" not in results  # its note comes only with a --refit row
+    assert "--seeds 3,4,5 --methods colog OPTIONS`: CoLog with an option of ours" in results  # the command behind it
     rows += [base | {"method": "colog", "options": "--refit", "seed": s, "macro_f1": 0.65} for s in (3, 4)]
     (runs / "chrono" / "results.json").write_text(json.dumps(rows))
     results, _ = pages(runs, tmp_path / "refit")
