@@ -16,6 +16,7 @@ from colog.features import (SPLITS, LineMessages, MessageStore, ModelInputs, Voc
 from colog.features.tokens import sequence_key, tokenize
 from colog.labeling import CLASSES, four_class, group_ids, window_labels
 from colog.labeling.datasets import load_labeled
+from colog.parsing.fields import DrainSettings
 from colog.parsing.templates import TemplateMiner, fit_templates, match_templates
 
 logger = logging.getLogger(__name__)
@@ -86,14 +87,8 @@ def load_data(config: ExperimentConfig, progress: bool = True) -> Prepared:
         raise CologError(f"the labels have one class only ({class_names[int(labels[0])]}: {len(labels)} lines); "
                          "nothing to learn — check the label rule")
     split = split_lines(table, labels, config.split)  # the paper's split stratifies on the labels as labelled
-    groups = group_ids(table["file"].to_numpy(zero_copy_only=False))
-    if config.isolates_splits:  # a neighbour in another split is no neighbour: no label or text crosses over
-        groups = groups * len(SPLITS) + split
-        if config.task == Task.collective:
-            labels = four_class(point, window_labels(point, groups, config.window_spec)).astype(np.int64)
-    miner, ids, texts = fit_templates(table["message"].to_pylist(), split == 0, parsed.settings)
-    return _prepared(config, _with_templates(table, ids, texts), summary, labels, class_names, split, groups, miner,
-                     progress)
+    table, labels, groups, miner = _split_dependent(config, table, point, labels, split, parsed.settings)
+    return _prepared(config, table, summary, labels, class_names, split, groups, miner, progress)
 
 
 def with_valid_in_training(data: Prepared, config: ExperimentConfig) -> Prepared:
@@ -101,15 +96,24 @@ def with_valid_in_training(data: Prepared, config: ExperimentConfig) -> Prepared
     window labels and templates are rebuilt as load_data builds them for that split; no line is left to validate
     on, and the test split is untouched."""
     split = np.where(data.split == 1, 0, data.split).astype(np.int8)
-    groups, labels = group_ids(data.table["file"].to_numpy(zero_copy_only=False)), data.labels
-    if config.isolates_splits:
+    point = data.table["label"].to_numpy().astype(np.int64)
+    table, labels, groups, miner = _split_dependent(config, data.table, point, data.labels, split,
+                                                    data.miner.settings)
+    return replace(data, table=table, labels=labels, split=split, groups=groups, miner=miner)
+
+
+def _split_dependent(config: ExperimentConfig, table: pa.Table, point: np.ndarray, labels: np.ndarray,
+                     split: np.ndarray, settings: DrainSettings
+                     ) -> tuple[pa.Table, np.ndarray, np.ndarray, TemplateMiner]:
+    """What a split decides: each line's window group (with its 4-class label, when windows stop at a split's
+    edge) and the templates, mined on the training lines; the table with its templates, labels, groups, miner."""
+    groups = group_ids(table["file"].to_numpy(zero_copy_only=False))
+    if config.isolates_splits:  # a neighbour in another split is no neighbour: no label or text crosses over
         groups = groups * len(SPLITS) + split
         if config.task == Task.collective:
-            point = data.table["label"].to_numpy().astype(np.int64)
             labels = four_class(point, window_labels(point, groups, config.window_spec)).astype(np.int64)
-    miner, ids, texts = fit_templates(data.table["message"].to_pylist(), split == 0, data.miner.settings)
-    return replace(data, table=_with_templates(data.table, ids, texts), labels=labels, split=split, groups=groups,
-                   miner=miner)
+    miner, ids, texts = fit_templates(table["message"].to_pylist(), split == 0, settings)
+    return _with_templates(table, ids, texts), labels, groups, miner
 
 
 def load_other(config: ExperimentConfig, miner: TemplateMiner, progress: bool = True) -> Prepared:
