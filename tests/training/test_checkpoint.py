@@ -117,3 +117,13 @@ def test_a_write_cut_short_leaves_no_temporary_file_once_the_fit_goes_on(tmp_pat
     cut.write_bytes(b"half a checkpoint")
     checkpoint.clear()  # the fit finished: neither the checkpoint nor a leftover of it stays
     assert sorted(p.name for p in tmp_path.iterdir()) == [other.name]
+
+
+def test_a_further_fit_of_the_run_keeps_its_own_checkpoint_beside_the_first(tmp_path):
+    first = Checkpoint(tmp_path / ".run.resume.safetensors", "run A")
+    again = first.companion("refit")
+    assert again.path == tmp_path / ".run.resume.refit.safetensors"
+    with pytest.raises(Killed):
+        fit(first, kill_at=2)
+    again.path.write_bytes(first.path.read_bytes())  # the first fit's state where the refit's belongs
+    assert first.load() is not None and again.load() is None  # never resumed as the other fit

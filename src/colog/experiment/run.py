@@ -51,17 +51,16 @@ def train_run(config: ExperimentConfig, out: Path, overwrite: bool = False, prog
         chosen = history
         if config.refit:  # from here on, the run is the refitted network's, on its split
             before = _evaluate(model, data, fitted.inputs, config)[0]["test"]  # what the refit changed
-            refitted = Checkpoint(checkpoint.path.with_name(f".{out.name}.refit.safetensors"), checkpoint.fingerprint)
-            data, fitted, model, history = refit(data, config, chosen, progress, refitted)
+            data, fitted, model, history = refit(data, config, chosen, progress, checkpoint)
         metrics, scored = _evaluate(model, data, fitted.inputs, config)
         if config.refit:
             metrics["refit"] = {"epochs": len(history.epochs), "valid_macro_f1": chosen.best_score[0],
                                 "test_before": before}
-        fits = [chosen] + ([history] if config.refit else [])
         seconds = max(history.train_seconds, 1e-9)
-        metrics.update(n_train_balanced=len(fitted.train_rows), train_seconds=sum(h.train_seconds for h in fits),
+        metrics.update(n_train_balanced=len(fitted.train_rows),
+                       train_seconds=history.train_seconds + (chosen.train_seconds if config.refit else 0),
                        # CPU time of every thread, as benchmark rows record it (a resumed fit: the earlier one's too)
-                       train_cpu_seconds=time.process_time() - start_cpu + sum(h.earlier_cpu_seconds for h in fits),
+                       train_cpu_seconds=time.process_time() - start_cpu + history.earlier_cpu_seconds,
                        # training lines covered per second (each pass covers every balanced training line)
                        train_lines_per_second=history.passes * len(fitted.train_rows) / seconds,
                        train_distinct_inputs_per_second=history.lines_seen / seconds,
@@ -70,9 +69,8 @@ def train_run(config: ExperimentConfig, out: Path, overwrite: bool = False, prog
         save_run(tmp, config, model, fitted.vocab, fitted.word_vectors, data.split_table(), data.templates(),
                  (key, keys[data.split == 0]), metrics, history.epochs)
         write_outputs(tmp, data, metrics, scored, config.to_dict(), history.epochs)
-    checkpoint.clear()
-    if config.refit:
-        refitted.clear()
+    for finished in (checkpoint, checkpoint.companion("refit")):
+        finished.clear()
     return metrics
 
 
@@ -114,7 +112,8 @@ def fit_model(data: Prepared, inputs: ModelInputs, word_vectors: np.ndarray, tra
 def refit(data: Prepared, config: ExperimentConfig, chosen: History, progress: bool = True,
           checkpoint: Checkpoint | None = None) -> tuple[Prepared, Fitted, CoLog, History]:
     """`--refit`: the data with validation moved into training, everything learned fitted on it again, and a
-    network trained afresh for the epochs validation chose (`chosen`'s best) at their learning rates."""
+    network trained afresh for the epochs validation chose (`chosen`'s best) at their learning rates. `checkpoint`:
+    the first fit's; the refit keeps its own beside it. The history's earlier seconds count the first fit's too."""
     merged = with_valid_in_training(data, config)
     fitted = fit_inputs(merged, config, progress)
     schedule = [e["lr"] for e in chosen.epochs[:chosen.best_epoch]]
@@ -122,7 +121,9 @@ def refit(data: Prepared, config: ExperimentConfig, chosen: History, progress: b
     logger.info("refit on %d training and validation lines for the %d epochs validation chose",
                 len(merged.rows(0)), len(schedule))
     model, history = fit_model(merged, fitted.inputs, fitted.word_vectors, fitted.train_rows, None, config, progress,
-                               checkpoint=checkpoint, schedule=schedule)
+                               checkpoint=checkpoint.companion("refit") if checkpoint else None, schedule=schedule)
+    history.earlier_seconds += chosen.earlier_seconds  # an earlier process's share of the first fit
+    history.earlier_cpu_seconds += chosen.earlier_cpu_seconds
     return merged, fitted, model, history
 
 

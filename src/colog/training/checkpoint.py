@@ -90,6 +90,11 @@ class Checkpoint:
             modules[name].rng.bit_generator.state = saved
         return of["best."]
 
+    def companion(self, name: str) -> "Checkpoint":
+        """The checkpoint of a further fit of the same run (`--refit`'s), beside this one."""
+        return Checkpoint(self.path.with_name(f"{self.path.stem}.{name}{self.path.suffix}"),
+                          f"{self.fingerprint}/{name}")
+
     def clear(self) -> None:
         self.path.unlink(missing_ok=True)
         self._drop_leftovers()

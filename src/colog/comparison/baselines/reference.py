@@ -64,13 +64,9 @@ class CoLogMethod:
                                                progress=False, checkpoint=self.checkpoint)
         self.data_, self.inputs_ = f.data, None
         if config.refit:
-            chosen = self.history_
-            again = (Checkpoint(self.checkpoint.path.with_suffix(".refit.safetensors"), self.checkpoint.fingerprint)
-                     if self.checkpoint else None)
-            self.data_, fitted, self.model_, self.history_ = refit(f.data, config, chosen, False, again)
+            self.data_, fitted, self.model_, self.history_ = refit(f.data, config, self.history_, False,
+                                                                   self.checkpoint)
             self.inputs_ = fitted.inputs
-            self.history_.earlier_seconds += chosen.earlier_seconds  # an earlier process's share of the first fit
-            self.history_.earlier_cpu_seconds += chosen.earlier_cpu_seconds
         return self
 
     def predict(self, f: Features, rows: np.ndarray) -> np.ndarray:
