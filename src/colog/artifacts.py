@@ -6,6 +6,7 @@ to directly, since it cannot be replaced.
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import stat
@@ -21,6 +22,7 @@ import pyarrow.parquet as pq
 from colog.errors import OutputError
 
 STDOUT = Path("-")
+TEMPORARY = ".tmp"  # the suffix of atomic_path's temporary files
 KINDS = {".parquet": "parquet", ".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl"}
 
 
@@ -42,7 +44,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     if not parent.is_dir():
         raise OutputError(f"{target}: output directory {parent} does not exist")
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent)
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=TEMPORARY, dir=parent)
     except OSError as exc:
         raise OutputError(f"{target}: cannot write ({exc.strerror})") from exc
     os.close(fd)
@@ -55,6 +57,16 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         raise OutputError(f"{target}: cannot write ({exc.strerror})") from exc
     finally:
         tmp_path.unlink(missing_ok=True)
+
+
+def remove_leftovers(path: str | os.PathLike) -> None:
+    """Remove the temporaries atomic_path left beside `path` when a SIGKILL cut a write short (its cleanup never
+    ran); only a path written again and again (a checkpoint) needs this."""
+    target = Path(path)
+    parent = target.parent if str(target.parent) else Path(".")
+    if parent.is_dir():
+        for leftover in parent.glob(f".{glob.escape(target.name)}.*{TEMPORARY}"):
+            leftover.unlink(missing_ok=True)
 
 
 def _umask() -> int:

@@ -19,7 +19,7 @@ from safetensors import SafetensorError
 from safetensors.torch import safe_open
 from torch import nn
 
-from colog.artifacts import write_safetensors
+from colog.artifacts import remove_leftovers, write_safetensors
 
 META_KEY = "colog.checkpoint"
 # What the metadata holds; a checkpoint of another layout (written by another colog) is not resumed from. Files
@@ -53,7 +53,7 @@ class Checkpoint:
                        "module_rngs": {name: generator.bit_generator.state
                                        for name, generator in module_generators(model).items()}}
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._drop_leftovers()
+        remove_leftovers(self.path)  # of a write a SIGKILL cut short
         write_safetensors({k: v.detach().clone() for k, v in tensors.items()}, self.path,
                           {META_KEY: json.dumps(meta)})
 
@@ -97,14 +97,7 @@ class Checkpoint:
 
     def clear(self) -> None:
         self.path.unlink(missing_ok=True)
-        self._drop_leftovers()
-
-    def _drop_leftovers(self) -> None:
-        """Remove the temporary files of writes a SIGKILL cut short (atomic_path's names for this path): one
-        would otherwise stay beside a run directory for good."""
-        if self.path.parent.is_dir():
-            for leftover in self.path.parent.glob(f".{self.path.name}.*.tmp"):
-                leftover.unlink(missing_ok=True)
+        remove_leftovers(self.path)  # of a write a SIGKILL cut short
 
 
 def module_generators(model: nn.Module) -> dict[str, np.random.Generator]:
