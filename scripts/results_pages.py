@@ -130,7 +130,7 @@ def headline(results: list[dict], protocol: str) -> list[str]:
 
 def options_table(results: list[dict]) -> list[str]:
     """CoLog with options of ours beside plain CoLog on the same datasets and seeds; nothing when none was run."""
-    out = []
+    out, shown = [], set()
     for dataset in sorted({r["dataset"] for r in results}):
         rows = [r for r in results if r["dataset"] == dataset and r["method"] == "colog" and r.get("measurable", True)]
         plain = {r["seed"]: r["macro_f1"] for r in rows if not r.get("options")}
@@ -143,6 +143,7 @@ def options_table(results: list[dict]) -> list[str]:
                                            and r.get("measurable", True)])
             cost = seconds_cell([r for r in rows if not r.get("options") and r["seed"] in seeds], variant)
             out.append(f"| {dataset} | `{options}` | " + " | ".join(cells) + f" | {beats} | {cost} |")
+            shown.add(options)
     if not out:
         return []
     return ["`colog benchmark DATA --dataset NAME --protocol chronological --seeds 3,4,5 --methods colog OPTIONS`: "
@@ -153,7 +154,7 @@ def options_table(results: list[dict]) -> list[str]:
             *out, ""] + (["`--refit`: CoLog fitted once more on the training and validation lines together, for the "
                           "epochs validation chose; the learned baselines it is compared with trained on the "
                           "training lines only, as in every other row.", ""]
-                         if any("--refit" in line.split(" | ")[1] for line in out) else [])
+                         if any("--refit" in options for options in shown) else [])
 
 
 def lodo_section(lodo: Path, data: Path) -> list[str]:
