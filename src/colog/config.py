@@ -6,6 +6,8 @@ without importing the others; it imports no torch.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import asdict, dataclass, field, fields
 from enum import StrEnum
 from pathlib import Path
@@ -123,6 +125,11 @@ class ExperimentConfig:
         out.update(split=asdict(self.split), model=self.model.to_dict(), train=self.train.to_dict(),
                    format_version=FORMAT_VERSION)
         return out
+
+    def digest(self, *extra: str) -> "hashlib._Hash":
+        """A running SHA-1 of this config and `extra`: what a fit's checkpoint or a benchmark seed's progress is
+        of, so that another config's is never resumed from."""
+        return hashlib.sha1(json.dumps([self.to_dict(), *extra], sort_keys=True, default=str).encode("utf-8"))
 
     @classmethod
     def from_dict(cls, data: dict) -> "ExperimentConfig":

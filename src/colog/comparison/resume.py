@@ -9,7 +9,6 @@ test lines; they go once the seed's rows are in results.json.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import shutil
 from dataclasses import dataclass
@@ -32,8 +31,7 @@ class SeedProgress:
     @classmethod
     def of(cls, out: Path, config: ExperimentConfig, test_digest: str) -> "SeedProgress":
         """The progress of the seed `config` (split and training seeded) fits, in the output directory `out`."""
-        text = json.dumps([config.to_dict(), test_digest], sort_keys=True, default=str)
-        fingerprint = hashlib.sha1(text.encode("utf-8")).hexdigest()
+        fingerprint = config.digest(test_digest).hexdigest()
         name = f"{config.dataset or 'logs'}-{config.split.protocol}-seed{config.split.seed}-{fingerprint[:12]}"
         return cls(out / RESUME / name, fingerprint)
 

@@ -5,8 +5,6 @@ What a run directory holds, and how it is loaded, is `colog.rundir`'s.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
 import time
 from dataclasses import replace
@@ -77,7 +75,7 @@ def train_run(config: ExperimentConfig, out: Path, overwrite: bool = False, prog
 def fingerprint(config: ExperimentConfig, data: Prepared, *extra: str) -> str:
     """What a fit is of: its config and the lines, labels and split it reads (a checkpoint of another is not
     resumed from)."""
-    digest = hashlib.sha1(json.dumps([config.to_dict(), *extra], sort_keys=True, default=str).encode("utf-8"))
+    digest = config.digest(*extra)
     for column in ("file", "line"):
         digest.update(repr(data.table[column].to_pylist()).encode("utf-8", "surrogatepass"))
     digest.update(np.ascontiguousarray(data.labels).tobytes() + np.ascontiguousarray(data.split).tobytes())
