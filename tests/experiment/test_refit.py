@@ -119,3 +119,30 @@ def test_the_benchmark_page_counts_unseen_lines_of_refit_rows_apart():
     page = markdown_table(rows)
     assert ("Unseen test lines (anomalous) per seed: bgl (chronological) 2,502 (143), 2,502 (143); for --refit rows, "
             "unseen by training and validation: bgl (chronological) 163 (38), 163 (38).") in page
+
+
+def test_baselines_refit_too_and_the_keyword_rule_stays_as_it_is(bundled, cache, tmp_path):
+    methods = ["svm", "lstm", "keyword_rule"]
+    rows = {r["method"]: r for r in run_benchmark(chrono(bundled, refit=True), methods, [3], tmp_path, progress=False)}
+    plain = {r["method"]: r for r in run_benchmark(chrono(bundled), methods, [3], tmp_path, progress=False)}
+    assert rows["svm"]["options"] == rows["lstm"]["options"] == "--refit" and rows["keyword_rule"]["options"] == ""
+    for name in ("svm", "lstm"):
+        assert rows[name]["n_train"] > plain[name]["n_train"]  # validation's lines joined training
+        assert rows[name]["n_test_unseen"] < plain[name]["n_test_unseen"]  # unseen by training and validation
+    assert rows["keyword_rule"]["macro_f1"] == plain["keyword_rule"]["macro_f1"]
+    saved = json.loads((tmp_path / "results.json").read_text())
+    assert {(r["method"], r["options"]) for r in saved} >= {("svm", ""), ("svm", "--refit"), ("lstm", "--refit")}
+
+
+def test_a_baseline_network_refits_for_the_epochs_its_validation_chose(bundled, cache):
+    from colog.comparison.baselines import Features, make, refit
+
+    config = chrono(bundled, refit=True)
+    data = load_data(config, progress=False)
+    features = Features.build(data, config)
+    merged = Features.build(with_valid_in_training(data, config), config)
+    chosen = make("lstm", 3).fit(features, data.rows(0), data.rows(1)).history_
+    again = refit("lstm", 3, features, merged)
+    assert [e["lr"] for e in again.history_.epochs] == [e["lr"] for e in chosen.epochs[:chosen.best_epoch]]
+    assert merged.n_templates > features.n_templates  # the templates validation first shows are keys of their own
+    assert again.model_.embed.num_embeddings == merged.n_templates

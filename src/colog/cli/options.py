@@ -118,7 +118,9 @@ SHARED: dict[str, Shared] = {
                                        help="Once validation has chosen the number of epochs, fit the vocabulary, "
                                             "word vectors, templates, balancing and network again on the training "
                                             "and validation lines together for that many epochs (under "
-                                            "--protocol chronological: the period nearest the test's).")),
+                                            "--protocol chronological: the period nearest the test's). colog "
+                                            "benchmark refits every baseline that learns too, a network for the "
+                                            "epochs its own validation chose.")),
     "no_source_token": Shared(bool, typer.Option(not default(ExperimentConfig, "source_token"), "--no-source-token",
                                                  help="Do not lead the tokens with the file type (the paper's "
                                                       "input).")),

@@ -18,13 +18,13 @@ from pathlib import Path
 import numpy as np
 
 from colog.artifacts import atomic_path, write_json
-from colog.comparison.baselines import ORDER, Features, make
+from colog.comparison.baselines import ORDER, REFITS, Features, make, refit
 from colog.comparison.resume import SeedProgress
 from colog.config import ExperimentConfig
 from colog.errors import InputError
 from colog.evaluation.metrics import classification_metrics
 from colog.evaluation.plots import method_bars
-from colog.experiment.prepare import load_data
+from colog.experiment.prepare import load_data, with_valid_in_training
 from colog.features import split_lines
 from colog.progress import progress_bar
 
@@ -58,25 +58,33 @@ def run_benchmark(config: ExperimentConfig, methods: list[str], seeds: list[int]
             unseen, unseen_key = seeded.unseen(cfg.model.max_len)
             progress_of = SeedProgress.of(out, cfg, digest)
             finished = progress_of.finished()
+            merged = None  # --refit: the features with validation moved into training, built once a baseline needs them
             for name in methods:
                 bar.set_postfix_str(f"seed {seed} {name}")
                 if name in finished:  # fitted before this seed was interrupted
                     results.append(finished[name])
                     bar.update(1)
                     continue
-                method = make(name, seed)
-                if hasattr(method, "checkpoint"):
-                    method.checkpoint = progress_of.checkpoint(name)
+                refits = cfg.refit and name in REFITS
+                if refits and merged is None:
+                    merged = Features.build(with_valid_in_training(seeded, cfg), cfg, progress)
                 start, start_cpu = time.perf_counter(), time.process_time()
-                method.fit(features, train, valid)
+                if refits:
+                    method = refit(name, seed, features, merged, progress_of.checkpoint(name))
+                else:
+                    method = make(name, seed)
+                    if hasattr(method, "checkpoint"):
+                        method.checkpoint = progress_of.checkpoint(name)
+                    method.fit(features, train, valid)
                 fitted, fitted_cpu = time.perf_counter(), time.process_time()
-                predicted = method.predict(features, test)
+                used = merged if refits else features
+                predicted = method.predict(used, test)
                 scored, scored_cpu = time.perf_counter(), time.process_time()
                 # a fit resumed from its checkpoint: the time an earlier process spent on it counts too
                 history = getattr(method, "history_", None)
                 earlier, earlier_cpu = (history.earlier_seconds, history.earlier_cpu_seconds) if history else (0, 0)
                 m = classification_metrics(seeded.labels[test], predicted, seeded.class_names)
-                trained_on = getattr(method, "data_", seeded)  # a refit trained on validation too: unseen by that
+                trained_on = getattr(method, "data_", used.data)  # a refit trained on validation too: unseen by that
                 unseen_m = unseen if trained_on is seeded else trained_on.unseen(cfg.model.max_len)[0]
                 u = (classification_metrics(seeded.labels[test][unseen_m], predicted[unseen_m], seeded.class_names)
                      if len(unseen_m) else None)
@@ -96,7 +104,7 @@ def run_benchmark(config: ExperimentConfig, methods: list[str], seeds: list[int]
                     "unseen_macro_f1": u["macro_f1"] if u else None,
                     "unseen_anomaly_f1": u["anomaly_f1"] if u else None,
                     "note": getattr(method, "note_", ""),
-                    "options": cfg.options if name == "colog" else "",
+                    "options": cfg.options if name == "colog" else "--refit" if refits else "",
                 })
                 progress_of.add(results[-1])
                 logger.info("%s seed %d: macro-F1 %.4f", name, seed, m["macro_f1"])

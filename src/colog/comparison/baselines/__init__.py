@@ -2,13 +2,17 @@
 `fit(features, train, valid)` (returns the method) and `predict(features, rows)`."""
 
 from colog.comparison.baselines.classic import classic_methods
-from colog.comparison.baselines.deep import deep_methods
+from colog.comparison.baselines.deep import Deep, deep_methods
 from colog.comparison.baselines.features import Features
 from colog.comparison.baselines.reference import CoLogMethod, KeywordBaseline
 from colog.comparison.names import METHODS as ORDER  # the tables' order
 from colog.errors import UnknownNameError
+from colog.training.checkpoint import Checkpoint
 
 METHODS = {**classic_methods(), **deep_methods(), "keyword_rule": KeywordBaseline, "colog": CoLogMethod}
+# what `refit` fits on training and validation under --refit: CoLog refits inside its own fit (on its own
+# vocabulary), and the keyword rule learns nothing
+REFITS = frozenset(METHODS) - {"colog", "keyword_rule"}
 
 
 def method_names(spec: str) -> list[str]:
@@ -27,4 +31,22 @@ def make(name: str, seed: int = 0):
     return METHODS[name](seed)
 
 
-__all__ = ["Features", "METHODS", "ORDER", "make", "method_names"]
+def refit(name: str, seed: int, features: Features, merged: Features, checkpoint: Checkpoint | None = None):
+    """`--refit` for a baseline: fitted on `merged`'s training rows (validation moved in, everything learned from
+    training fitted again). A network first trains on `features` as without it, so that validation chooses its
+    epochs, then a fresh one trains on `merged` for that many at their learning rates; the others have no epochs
+    to choose. `checkpoint`: the first fit's; the refit keeps its own beside it."""
+    method = make(name, seed)
+    if not isinstance(method, Deep):
+        return method.fit(merged, merged.data.rows(0))
+    method.checkpoint = checkpoint
+    chosen = method.fit(features, features.data.rows(0), features.data.rows(1)).history_
+    again = make(name, seed)
+    again.checkpoint = checkpoint.companion("refit") if checkpoint else None
+    again.fit(merged, merged.data.rows(0), None, schedule=[e["lr"] for e in chosen.epochs[:chosen.best_epoch]])
+    again.history_.earlier_seconds += chosen.earlier_seconds  # an earlier process's share of the first fit
+    again.history_.earlier_cpu_seconds += chosen.earlier_cpu_seconds
+    return again
+
+
+__all__ = ["Features", "METHODS", "ORDER", "REFITS", "make", "method_names", "refit"]

@@ -128,19 +128,24 @@ class Deep:
             return SentimentGRU(f.word_vectors, n_classes)
         return KeySequence(self.name, f.n_templates, n_classes)
 
-    def fit(self, f: Features, train: np.ndarray, valid: np.ndarray) -> "Deep":
-        """Trains on `train` in CoLog's loop and schedule, epochs ranked on `valid`."""
+    def fit(self, f: Features, train: np.ndarray, valid: np.ndarray | None,
+            schedule: list[float] | None = None) -> "Deep":
+        """Trains on `train` in CoLog's loop and schedule, epochs ranked on `valid`; without `valid` (a refit), for
+        as many epochs as `schedule` holds learning rates, at those."""
         if self.name == "pylogsentiment":
             train = f.balanced(train)
         torch.manual_seed(self.seed)
         self.model_ = self._network(f)
         config = replace(f.config.train, seed=self.seed, lr=self.lr, batch_size=self.batch_size, dedup=False)
+        if valid is None:
+            config = replace(config, epochs=len(schedule or []))
 
         def score(model: nn.Module) -> tuple[float, float]:
             return validation_score(f.labels[valid], self._probs(model, f, valid), f.data.class_names)
 
         trainer = Trainer(config, progress=False, checkpoint=self.checkpoint)
-        self.history_ = trainer.fit(self.model_, _Examples(self, f), f.labels, train, score)
+        self.history_ = trainer.fit(self.model_, _Examples(self, f), f.labels, train,
+                                    None if valid is None else score, schedule)
         return self
 
     def predict(self, f: Features, rows: np.ndarray) -> np.ndarray:
