@@ -15,6 +15,7 @@ def test_the_plan_lists_what_results_lacks_and_runs_nothing(tmp_path):
     shutil.copy(ROOT / "pyproject.toml", repo)
     (repo / ".venv").symlink_to(ROOT / ".venv")  # setup.sh finds it installed and only checks
     rows = [{"dataset": "honey7", "seed": s, "method": m, "options": ""} for s in (3, 4, 5) for m in ("svm", "colog")]
+    rows += [{"dataset": "honey7", "seed": s, "method": "svm", "options": "--refit"} for s in (3, 4, 5)]
     (repo / "results" / "chrono").mkdir(parents=True)
     (repo / "results" / "chrono" / "results.json").write_text(json.dumps(rows))
     (repo / "results" / "leak" / "casper-shared-s4").mkdir(parents=True)
@@ -31,9 +32,13 @@ def test_the_plan_lists_what_results_lacks_and_runs_nothing(tmp_path):
     bench = [line for line in plan if " benchmark " in line and "--protocol chronological" in line]
     assert not any("--dataset honey7" in line and "--methods" not in line for line in bench)  # in results/
     assert any("--dataset honey7" in line and "--unk-dropout 0.1" in line for line in bench)
-    refit = [line for line in bench if "--refit" in line]
+    refit = [line for line in bench if "--refit" in line and "--methods colog " in line]
     assert [line.split("--dataset ")[1].split()[0] for line in refit] == ["bgl", "zookeeper", "honey7"]
-    assert all("--methods colog" in line and "--seeds 3,4,5" in line for line in refit)
+    assert all("--seeds 3,4,5" in line for line in refit)  # honey7's refit baselines do not count as CoLog's
+    baselines = [line for line in bench if "--refit" in line and line not in refit]
+    assert [line.split("--dataset ")[1].split()[0] for line in baselines] == ["bgl", "zookeeper"]
+    methods = [line.split("--methods ")[1].split()[0].split(",") for line in baselines]
+    assert all("svm" in m and "colog" not in m and "keyword_rule" not in m for m in methods)
     assert any("--dataset casper" in line and "--seeds 3,4,5" in line for line in bench)
     leak = [line for line in plan if "-o runs/results/leak/casper-shared-" in line]
     assert [line.split()[-2].rsplit("-", 1)[1] for line in leak] == ["s3", "s5"]

@@ -127,9 +127,17 @@ def test_colog_with_options_is_set_beside_plain_colog_on_the_seeds_both_ran(tmp_
     (runs / "chrono" / "results.json").write_text(json.dumps(rows))
     results, _ = pages(runs, tmp_path / "refit")
     assert "| zookeeper | `--refit` | 3, 4 |" in results
-    assert "the learned baselines it is compared with trained on the training lines only" in results
+    assert "| yes (against baselines on training only) |" in results and "`--refit`: CoLog fitted once more" in results
     headline = next(line for line in results.splitlines() if line.startswith("| zookeeper | `level"))
     assert "**0.6000 ± 0.1414**" in headline and "dt: 0.6000" in headline  # the variant is no learned baseline
+    # baselines refit the same way: the --refit row is set against them, the headline still against the plain ones
+    rows += [base | {"method": "dt", "options": "--refit", "seed": s, "macro_f1": 0.62} for s in (3, 4)]
+    (runs / "chrono" / "results.json").write_text(json.dumps(rows))
+    results, _ = pages(runs, tmp_path / "refit-all")
+    row = next(line for line in results.splitlines() if line.startswith("| zookeeper | `--refit`"))
+    assert "| yes (against the baselines refit too) |" in row
+    headline = next(line for line in results.splitlines() if line.startswith("| zookeeper | `level"))
+    assert "| dt: 0.6000 ± 0.0000 |" in headline
 
 
 def test_a_miss_says_how_many_anomalies_each_method_missed_and_falsely_flagged(tmp_path):
