@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 
 from colog.artifacts import atomic_path
-from colog.comparison.benchmark import markdown_table, method_label
+from colog.comparison.benchmark import markdown_table, method_label, refits, seconds_table
 from colog.evaluation.corpus import SHARED_DATA
 from colog.evaluation.drift import drift_markdown
 from colog.evaluation.lodo import (error_rows, lodo_runs, lodo_table, option_rows, shown_terms_ceiling,
@@ -333,14 +333,19 @@ def benchmark_page(runs: Path, docs: Path) -> str:
              "the sample standard deviation over seeds. docs/results.md has the headline and how to read it. A killed "
              "`colog benchmark` resumes when run again: the seed under way keeps its finished methods and goes on "
              "after its network's last finished epoch, ending as an unbroken run ends.", ""]
+    every = []
     for protocol, title in (("chrono", "The time-ordered split"), ("paper", "The paper's random split")):
         results = load_results(runs / protocol / "results.json")
         lines += [f"## {title}", ""]
         if not results:
             lines += [f"Not measured on the current code yet: `{REPRODUCE}` writes runs/results/{protocol}.", ""]
             continue
-        table = markdown_table(results)
+        every += results
+        table = markdown_table(results, seconds=False)
         lines += table.split("\n")[2:]  # its own title off: this page has one
+    if every:  # what a line costs is the method's, whichever split it came from: one table for both
+        what, *table = seconds_table([r for r in every if not refits(r)]).split("\n")
+        lines += ["## What each method costs", "", what.removeprefix("### ") + ", both splits:", *table, ""]
     return "\n".join(lines + studies_list(docs / "studies")).rstrip() + "\n"
 
 

@@ -49,6 +49,7 @@ def test_the_headline_row_is_read_from_the_benchmark(chrono, tmp_path):
     # what was not run says which command runs it
     assert results.count("Not measured") == 5 and "yet: honey7, zookeeper," in results and "bash scripts/reproduce_results.sh" in results
     assert "| keyword_rule |" in benchmark and "## The time-ordered split" in benchmark
+    assert benchmark.count("| train s/line |") == 1 and "## What each method costs" in benchmark  # one for both splits
     assert len(results.splitlines()) <= 250 and len(benchmark.splitlines()) <= 200
 
 

@@ -187,7 +187,7 @@ def _summary(results: list[dict], metric: str) -> dict[str, dict[str, tuple[floa
         for col, methods in sorted(groups.items())}
 
 
-def _seconds_table(results: list[dict]) -> str:
+def seconds_table(results: list[dict]) -> str:
     """Training and inference cost per line and method: CPU seconds from the rows that record them (a pause or
     another job on the machine moves the wall clock, not these), else, for rows written before they were, the
     wall clock."""
@@ -251,9 +251,9 @@ def _refit_table(rows: list[dict]) -> str:
                               f"Unseen test lines (anomalous) per seed: {counts}."])
 
 
-def markdown_table(results: list[dict]) -> str:
-    """Methods x datasets, mean ± sample SD of macro-F1 (best in bold), then anomaly F1, unseen lines and seconds;
-    the --refit rows in a table of their own."""
+def markdown_table(results: list[dict], seconds: bool = True) -> str:
+    """Methods x datasets, mean ± sample SD of macro-F1 (best in bold), then anomaly F1, unseen lines and (unless
+    not `seconds`) seconds; the --refit rows in a table of their own."""
     parts, refit, plain = [], [r for r in results if refits(r)], [r for r in results if not refits(r)]
     for metric, title in (("macro_f1", "test macro-F1"), ("anomaly_f1", "test anomaly F1"),
                           ("unseen_macro_f1", "macro-F1 on the test lines whose training-fitted template (service "
@@ -276,7 +276,8 @@ def markdown_table(results: list[dict]) -> str:
         parts.append("\n".join(lines))
     if refit:
         parts.append(_refit_table(refit))
-    parts.append(_seconds_table(plain))
+    if seconds:
+        parts.append(seconds_table(plain))
     seeds: dict[str, set] = {}
     for r in results:
         seeds.setdefault(_column(r), set()).add(r["seed"])
