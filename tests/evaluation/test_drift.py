@@ -26,8 +26,11 @@ def test_a_word_training_ties_to_one_label_is_named_where_unseen_lines_carry_the
     test = drift["unseen"]["test"]
     assert (test["n"], test["anomalies"]) == (3, 2)
     assert test["anomalies_without_evidence"] == 1  # "send timeout" holds "send"; the old client line no such word
-    assert "2 of them anomalous (1 of those hold no word training ties to anomalies" in "\n".join(
-        drift_markdown("d", drift, splits=("test",)))
+    page = "\n".join(drift_markdown("d", drift, splits=("test",)))
+    assert "2 of them anomalous (1 of those hold no word training ties to anomalies" in page
+    # the old client line missed and every other test line right: normal F1 2/3, anomalous 4/5
+    assert test["evidence_bound"] == pytest.approx((2 / 3 + 4 / 5) / 2)
+    assert "missing only those would score macro-F1 0.7333." in page
     words = {w["word"]: w for w in test["misleading_words"]}
     assert words["for"] == {"word": "for", "train_lines": 30, "train_anomalous": 30, "lines_against": 1}
     assert words["request"]["train_anomalous"] == 0 and words["request"]["lines_against"] == 1
@@ -53,6 +56,10 @@ def test_zookeepers_test_period_holds_client_sessions_training_never_shows(share
     assert words["for"]["train_anomalous"] == words["for"]["train_lines"]  # every training line with it is WARN
     page = "\n".join(drift_markdown("zookeeper", drift, splits=("test",)))
     assert "| `for` |" in page and "valid:" not in page and "### zookeeper" in done.stdout
+    refit = drift["refit"]["test"]  # validation's period shows most of the test period's new templates
+    assert 0 < refit["n"] < drift["unseen"]["test"]["n"] and refit["anomalies_without_evidence"] <= refit["anomalies"]
+    assert f"With the validation lines in training too (`--refit`): {refit['n']:,} such lines" in page
+    assert drift["unseen"]["test"]["evidence_bound"] < refit["evidence_bound"] <= 1
     assert "Protocol chronological, labels `level:WARN,ERROR,FATAL`." in page
 
 

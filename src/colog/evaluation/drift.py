@@ -4,7 +4,8 @@ figure, read without any model.
 Three views, per evaluated split (valid, test): the period and anomaly share of each split; the lines whose
 novelty key training never shows, grouped by a template mined on those lines alone (for reading only, never a
 model input), and how many of their anomalies hold no word training ties to anomalies (from its words alone a
-learner of the training lines has nothing that flags them); and the words training ties to one label that the
+learner of the training lines has nothing that flags them), with the macro-F1 of the split were every other
+line right (such a learner's figure, missing only those); and the words training ties to one label that the
 unseen lines carry with the other label, which is where such a learner is led astray. Design reads the
 validation columns; test's explain a figure already measured.
 """
@@ -17,6 +18,7 @@ import numpy as np
 import pyarrow as pa
 
 from colog.artifacts import markdown_cell
+from colog.evaluation.metrics import classification_metrics
 from colog.features.split import SPLITS, unseen_mask
 from colog.features.tokens import tokenize
 from colog.parsing.fields import DrainSettings
@@ -46,8 +48,10 @@ def split_drift(table: pa.Table, labels: np.ndarray, split: np.ndarray, keys: np
         if s == 0:
             continue
         rows = np.flatnonzero(unseen_mask(keys, split, s))
+        bare = _without_evidence(tokens, labels, rows, flagging)
         out["unseen"][name] = {"n": len(rows), "anomalies": int(labels[rows].sum()),
-                               "anomalies_without_evidence": _without_evidence(tokens, labels, rows, flagging),
+                               "anomalies_without_evidence": len(bare),
+                               "evidence_bound": _bound(labels, split == s, bare),
                                "groups": _groups(messages, labels, rows, settings, top),
                                "misleading_words": _misleading(tokens, labels, rows, tied, flagging, top)}
     return out
@@ -64,9 +68,20 @@ def _tied_words(tokens: list[set[str]], labels: np.ndarray, train: np.ndarray) -
             if n >= TIED_LINES and not 1 - TIED_SHARE < anomalous[w] / n < TIED_SHARE}
 
 
-def _without_evidence(tokens: list[set[str]], labels: np.ndarray, rows: np.ndarray, flagging: set[str]) -> int:
+def _without_evidence(tokens: list[set[str]], labels: np.ndarray, rows: np.ndarray, flagging: set[str]
+                      ) -> list[int]:
     """The anomalous `rows` that hold none of the `flagging` words (those training ties to anomalies)."""
-    return sum(1 for row in rows if labels[row] and not tokens[row] & flagging)
+    return [row for row in rows if labels[row] and not tokens[row] & flagging]
+
+
+def _bound(labels: np.ndarray, in_split: np.ndarray, missed: list[int]) -> float | None:
+    """The split's macro-F1 were every line right but the `missed` anomalies; none for a split of one class."""
+    if not in_split.any():
+        return None
+    predicted = labels.copy()
+    predicted[missed] = 0
+    m = classification_metrics(labels[in_split], predicted[in_split], ["normal", "anomalous"])
+    return m["macro_f1"] if m["measurable"] else None
 
 
 def _groups(messages: list[str], labels: np.ndarray, rows: np.ndarray, settings: DrainSettings, top: int
@@ -111,8 +126,16 @@ def drift_markdown(name: str, drift: dict, splits: tuple[str, ...] = ("valid", "
         without = u.get("anomalies_without_evidence")  # absent from drift files written before it was counted
         bare = (f" ({without:,} of those hold no word training ties to anomalies: from the words alone, a learner "
                 f"of the training lines has nothing that flags them)" if without is not None else "")
+        bound = (f" Were every other {split} line right, missing only those would score macro-F1 "
+                 f"{u['evidence_bound']:.4f}." if u.get("evidence_bound") is not None else "")
+        refit = drift.get("refit", {}).get(split)
+        if refit:
+            bound += (f" With the validation lines in training too (`--refit`): {refit['n']:,} such lines, "
+                      f"{refit['anomalies']:,} anomalous, {refit['anomalies_without_evidence']:,} of those without "
+                      f"such a word" + (f"; missing only those would score {refit['evidence_bound']:.4f}"
+                                         if refit.get("evidence_bound") is not None else "") + ".")
         out += ["", f"{split}: {u['n']:,} lines whose key ({drift['key']}) training never shows, "
-                f"{u['anomalies']:,} of them anomalous{bare}. Their largest groups:", "",
+                f"{u['anomalies']:,} of them anomalous{bare}.{bound} Their largest groups:", "",
                 "| lines | anomalous | template (mined on these lines, for reading) |", "|---|---|---|"]
         out += [f"| {g['n']:,} | {g['anomalies']:,} | {markdown_cell(g['template'], 100, code=True)} |"
                 for g in u["groups"][:top]]
