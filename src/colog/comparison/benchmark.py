@@ -65,11 +65,11 @@ def run_benchmark(config: ExperimentConfig, methods: list[str], seeds: list[int]
                     results.append(finished[name])
                     bar.update(1)
                     continue
-                refits = cfg.refit and name in REFITS
-                if refits and merged is None:
+                refitting = cfg.refit and name in REFITS
+                if refitting and merged is None:
                     merged = Features.build(with_valid_in_training(seeded, cfg), cfg, progress)
                 start, start_cpu = time.perf_counter(), time.process_time()
-                if refits:
+                if refitting:
                     method = refit(name, seed, features, merged, progress_of.checkpoint(name))
                 else:
                     method = make(name, seed)
@@ -77,7 +77,7 @@ def run_benchmark(config: ExperimentConfig, methods: list[str], seeds: list[int]
                         method.checkpoint = progress_of.checkpoint(name)
                     method.fit(features, train, valid)
                 fitted, fitted_cpu = time.perf_counter(), time.process_time()
-                used = merged if refits else features
+                used = merged if refitting else features
                 predicted = method.predict(used, test)
                 scored, scored_cpu = time.perf_counter(), time.process_time()
                 # a fit resumed from its checkpoint: the time an earlier process spent on it counts too
@@ -104,7 +104,7 @@ def run_benchmark(config: ExperimentConfig, methods: list[str], seeds: list[int]
                     "unseen_macro_f1": u["macro_f1"] if u else None,
                     "unseen_anomaly_f1": u["anomaly_f1"] if u else None,
                     "note": getattr(method, "note_", ""),
-                    "options": cfg.options if name == "colog" else "--refit" if refits else "",
+                    "options": cfg.options if name == "colog" else "--refit" if refitting else "",
                 })
                 progress_of.add(results[-1])
                 logger.info("%s seed %d: macro-F1 %.4f", name, seed, m["macro_f1"])
@@ -254,7 +254,7 @@ def _refit_table(rows: list[dict]) -> str:
 def markdown_table(results: list[dict], seconds: bool = True) -> str:
     """Methods x datasets, mean ± sample SD of macro-F1 (best in bold), then anomaly F1, unseen lines and (unless
     not `seconds`) seconds; the --refit rows in a table of their own."""
-    parts, refit, plain = [], [r for r in results if refits(r)], [r for r in results if not refits(r)]
+    parts, refit_rows, plain = [], [r for r in results if refits(r)], [r for r in results if not refits(r)]
     for metric, title in (("macro_f1", "test macro-F1"), ("anomaly_f1", "test anomaly F1"),
                           ("unseen_macro_f1", "macro-F1 on the test lines whose training-fitted template (service "
                                               "logs) or token sequence (OS logs) never occurs in training")):
@@ -274,8 +274,8 @@ def markdown_table(results: list[dict], seconds: bool = True) -> str:
                           "that occur in a subset's truth or predictions: a one-class subset with no line wrong "
                           "scores 1.0."]
         parts.append("\n".join(lines))
-    if refit:
-        parts.append(_refit_table(refit))
+    if refit_rows:
+        parts.append(_refit_table(refit_rows))
     if seconds:
         parts.append(seconds_table(plain))
     seeds: dict[str, set] = {}
