@@ -157,10 +157,10 @@ def options_table(results: list[dict]) -> list[str]:
             "| dataset | options | seeds | CoLog | CoLog with them | difference, per seed | with them ≥ every learned "
             "baseline | training seconds, CPU: CoLog / with them |", "|---|---|---|---|---|---|---|---|",
             *out, ""] + (["`--refit`: CoLog fitted once more on the training and validation lines together, for the "
-                          "epochs validation chose. The baselines refit too come from `colog benchmark ... --refit` "
-                          "without `--methods colog`: each network trained again on both for the epochs its "
-                          "validation chose, the others fitted on both; where they were not run, the row is "
-                          "compared with the baselines trained on the training lines only, as every other row is.",
+                          "epochs validation chose. The baselines refit too (`colog benchmark ... --refit` with every "
+                          "baseline that learns as `--methods`) trained each network again on both for the epochs "
+                          "its own validation chose and fitted the others on both; where they were not run, the row "
+                          "is set against the baselines trained on the training lines only, as every other row is.",
                           ""] if any("--refit" in options for options in shown) else [])
 
 
