@@ -128,7 +128,7 @@ def test_colog_with_options_is_set_beside_plain_colog_on_the_seeds_both_ran(tmp_
     (runs / "chrono" / "results.json").write_text(json.dumps(rows))
     results, _ = pages(runs, tmp_path / "refit")
     assert "| zookeeper | `--refit` | 3, 4 |" in results
-    assert "| yes (against baselines on training only) |" in results and "`--refit`: CoLog fitted once more" in results
+    assert "| yes, against baselines on training only |" in results and "`--refit`: CoLog fitted once more" in results
     headline = next(line for line in results.splitlines() if line.startswith("| zookeeper | `level"))
     assert "**0.6000 ± 0.1414**" in headline and "dt: 0.6000" in headline  # the variant is no learned baseline
     # baselines refit the same way: the --refit row is set against them, the headline still against the plain ones
@@ -136,7 +136,7 @@ def test_colog_with_options_is_set_beside_plain_colog_on_the_seeds_both_ran(tmp_
     (runs / "chrono" / "results.json").write_text(json.dumps(rows))
     results, _ = pages(runs, tmp_path / "refit-all")
     row = next(line for line in results.splitlines() if line.startswith("| zookeeper | `--refit`"))
-    assert "| yes (against the baselines refit too) |" in row
+    assert "| yes, against the baselines refit too |" in row
     headline = next(line for line in results.splitlines() if line.startswith("| zookeeper | `level"))
     assert "| dt: 0.6000 ± 0.0000 |" in headline
 
