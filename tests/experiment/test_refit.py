@@ -94,6 +94,11 @@ def test_a_benchmark_row_with_refit_names_it_and_counts_unseen_by_training_and_v
     assert rows[0]["n_test"] == plain[0]["n_test"] and rows[0]["n_train"] > plain[0]["n_train"]
     assert rows[0]["n_test_unseen"] < plain[0]["n_test_unseen"]
     assert rows[0]["train_cpu_seconds"] > plain[0]["train_cpu_seconds"]  # two fits
+    # the benchmark refits CoLog as it refits a baseline network, and that is `colog train --refit`'s network
+    config = chrono(bundled, refit=True)
+    seeded = replace(config, split=replace(config.split, seed=3), train=replace(config.train, seed=3))
+    run = train_run(seeded, tmp_path / "run", progress=False)
+    assert rows[0]["macro_f1"] == run["test"]["macro_f1"] and rows[0]["n_test_unseen"] == run["test_unseen"]["n"]
 
 
 def test_refit_does_not_fine_tune(bundled, capsys):

@@ -58,7 +58,7 @@ def run_benchmark(config: ExperimentConfig, methods: list[str], seeds: list[int]
             unseen, unseen_key = seeded.unseen(cfg.model.max_len)
             progress_of = SeedProgress.of(out, cfg, digest)
             finished = progress_of.finished()
-            merged = None  # --refit: the features with validation moved into training, built once a baseline needs them
+            merged = None  # --refit: the features with validation moved into training, built once a method needs them
             for name in methods:
                 bar.set_postfix_str(f"seed {seed} {name}")
                 if name in finished:  # fitted before this seed was interrupted
@@ -84,7 +84,7 @@ def run_benchmark(config: ExperimentConfig, methods: list[str], seeds: list[int]
                 history = getattr(method, "history_", None)
                 earlier, earlier_cpu = (history.earlier_seconds, history.earlier_cpu_seconds) if history else (0, 0)
                 m = classification_metrics(seeded.labels[test], predicted, seeded.class_names)
-                trained_on = getattr(method, "data_", used.data)  # a refit trained on validation too: unseen by that
+                trained_on = used.data  # a refit trained on validation too: unseen by that
                 unseen_m = unseen if trained_on is seeded else trained_on.unseen(cfg.model.max_len)[0]
                 u = (classification_metrics(seeded.labels[test][unseen_m], predicted[unseen_m], seeded.class_names)
                      if len(unseen_m) else None)

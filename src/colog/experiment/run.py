@@ -114,14 +114,13 @@ def refit(data: Prepared, config: ExperimentConfig, chosen: History, progress: b
     the first fit's; the refit keeps its own beside it. The history's earlier seconds count the first fit's too."""
     merged = with_valid_in_training(data, config)
     fitted = fit_inputs(merged, config, progress)
-    schedule = [e["lr"] for e in chosen.epochs[:chosen.best_epoch]]
+    schedule = chosen.chosen_schedule()
     config = replace(config, train=replace(config.train, epochs=len(schedule)))
     logger.info("refit on %d training and validation lines for the %d epochs validation chose",
                 len(merged.rows(0)), len(schedule))
     model, history = fit_model(merged, fitted.inputs, fitted.word_vectors, fitted.train_rows, None, config, progress,
                                checkpoint=checkpoint.companion("refit") if checkpoint else None, schedule=schedule)
-    history.earlier_seconds += chosen.earlier_seconds  # an earlier process's share of the first fit
-    history.earlier_cpu_seconds += chosen.earlier_cpu_seconds
+    history.count_earlier(chosen)
     return merged, fitted, model, history
 
 

@@ -38,6 +38,15 @@ class History:
     earlier_seconds: float = 0.0
     earlier_cpu_seconds: float = 0.0
 
+    def chosen_schedule(self) -> list[float]:
+        """The learning rates of the epochs validation chose: what a refit without validation trains at."""
+        return [e["lr"] for e in self.epochs[:self.best_epoch]]
+
+    def count_earlier(self, chosen: "History") -> None:
+        """A refit's history counts the time an earlier process spent on the fit that chose its epochs."""
+        self.earlier_seconds += chosen.earlier_seconds
+        self.earlier_cpu_seconds += chosen.earlier_cpu_seconds
+
 
 class Examples(Protocol):
     """What the loop reads of its training data (CoLog's `ModelInputs`; a baseline's own adapter)."""

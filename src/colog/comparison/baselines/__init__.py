@@ -10,9 +10,8 @@ from colog.errors import UnknownNameError
 from colog.training.checkpoint import Checkpoint
 
 METHODS = {**classic_methods(), **deep_methods(), "keyword_rule": KeywordBaseline, "colog": CoLogMethod}
-# what `refit` fits on training and validation under --refit: CoLog refits inside its own fit (on its own
-# vocabulary), and the keyword rule learns nothing
-REFITS = frozenset(METHODS) - {"colog", "keyword_rule"}
+# what `refit` fits on training and validation under --refit: all but the keyword rule, which learns nothing
+REFITS = frozenset(METHODS) - {"keyword_rule"}
 
 
 def method_names(spec: str) -> list[str]:
@@ -37,15 +36,14 @@ def refit(name: str, seed: int, features: Features, merged: Features, checkpoint
     epochs, then a fresh one trains on `merged` for that many at their learning rates; the others have no epochs
     to choose. `checkpoint`: the first fit's; the refit keeps its own beside it."""
     method = make(name, seed)
-    if not isinstance(method, Deep):
+    if not isinstance(method, (Deep, CoLogMethod)):
         return method.fit(merged, merged.data.rows(0))
     method.checkpoint = checkpoint
     chosen = method.fit(features, features.data.rows(0), features.data.rows(1)).history_
     again = make(name, seed)
     again.checkpoint = checkpoint.companion("refit") if checkpoint else None
-    again.fit(merged, merged.data.rows(0), None, schedule=[e["lr"] for e in chosen.epochs[:chosen.best_epoch]])
-    again.history_.earlier_seconds += chosen.earlier_seconds  # an earlier process's share of the first fit
-    again.history_.earlier_cpu_seconds += chosen.earlier_cpu_seconds
+    again.fit(merged, merged.data.rows(0), None, schedule=chosen.chosen_schedule())
+    again.history_.count_earlier(chosen)
     return again
 
 

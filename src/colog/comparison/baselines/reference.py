@@ -15,7 +15,7 @@ import numpy as np
 
 from colog.comparison.baselines.features import Features
 from colog.config import Task
-from colog.experiment.run import fit_model, refit
+from colog.experiment.run import fit_model
 from colog.labeling import four_class, parse_rule, window_labels
 from colog.labeling.datasets import resolve
 from colog.training import predict
@@ -55,20 +55,16 @@ class CoLogMethod:
     def __init__(self, seed: int = 0):
         self.seed = seed
 
-    def fit(self, f: Features, train: np.ndarray, valid: np.ndarray) -> "CoLogMethod":
-        """Trains on `train` after the run's class balancing; epochs ranked on `valid`. With `--refit`, `data_`
-        is what the network finally trained on (validation moved into training), `inputs_` what it reads by its
-        own vocabulary (without, the features' inputs, which a study may swap for mutated ones)."""
+    def fit(self, f: Features, train: np.ndarray, valid: np.ndarray | None,
+            schedule: list[float] | None = None) -> "CoLogMethod":
+        """Trains on `train` after the run's class balancing, epochs ranked on `valid`; without `valid` (a refit),
+        for as many epochs as `schedule` holds learning rates, at those."""
         config = replace(f.config, train=replace(f.config.train, seed=self.seed))
+        if valid is None:
+            config = replace(config, train=replace(config.train, epochs=len(schedule or [])))
         self.model_, self.history_ = fit_model(f.data, f.inputs, f.word_vectors, f.balanced(train), valid, config,
-                                               progress=False, checkpoint=self.checkpoint)
-        self.data_, self.inputs_ = f.data, None
-        if config.refit:
-            self.data_, fitted, self.model_, self.history_ = refit(f.data, config, self.history_, False,
-                                                                   self.checkpoint)
-            self.inputs_ = fitted.inputs
+                                               progress=False, checkpoint=self.checkpoint, schedule=schedule)
         return self
 
     def predict(self, f: Features, rows: np.ndarray) -> np.ndarray:
-        inputs = f.inputs if self.inputs_ is None else self.inputs_
-        return predict(self.model_, inputs, rows)[0].argmax(1).astype(np.int64)
+        return predict(self.model_, f.inputs, rows)[0].argmax(1).astype(np.int64)
