@@ -132,7 +132,7 @@ def headline(results: list[dict], protocol: str) -> list[str]:
 
 def options_table(results: list[dict]) -> list[str]:
     """CoLog with options of ours beside plain CoLog on the same datasets and seeds; nothing when none was run."""
-    out, shown = [], set()
+    out, refit_shown = [], False
     for dataset in sorted({r["dataset"] for r in results}):
         rows = [r for r in results if r["dataset"] == dataset and r["method"] == "colog" and r.get("measurable", True)]
         plain = {r["seed"]: r["macro_f1"] for r in rows if not r.get("options")}
@@ -142,14 +142,13 @@ def options_table(results: list[dict]) -> list[str]:
                 continue
             variant = [r for r in rows if r.get("options") == options and r["seed"] in seeds]
             pool = [r for r in results if r["dataset"] == dataset and r["seed"] in seeds and r.get("measurable", True)]
-            refit = "--refit" in options and {r["seed"] for r in pool if r["method"] != "colog"
-                                              and r.get("options") == "--refit"} >= set(seeds)
-            against = "" if "--refit" not in options else "the baselines refit too" if refit else \
-                "baselines on training only"
+            refitting = refits(variant[0])
+            refit = refitting and {r["seed"] for r in pool if r["method"] != "colog" and refits(r)} >= set(seeds)
+            against = "" if not refitting else "the baselines refit too" if refit else "baselines on training only"
             beats = reaches_best(variant, pool, "--refit" if refit else "", against)
             cost = seconds_cell([r for r in rows if not r.get("options") and r["seed"] in seeds], variant)
             out.append(f"| {dataset} | `{options}` | " + " | ".join(cells) + f" | {beats} | {cost} |")
-            shown.add(options)
+            refit_shown = refit_shown or refitting
     if not out:
         return []
     return ["`colog benchmark DATA --dataset NAME --protocol chronological --seeds 3,4,5 --methods colog OPTIONS`: "
@@ -162,7 +161,7 @@ def options_table(results: list[dict]) -> list[str]:
                           "baseline that learns as `--methods`) trained each network again on both for the epochs "
                           "its own validation chose and fitted the others on both; where they were not run, the row "
                           "is set against the baselines trained on the training lines only, as every other row is.",
-                          ""] if any("--refit" in options for options in shown) else [])
+                          ""] if refit_shown else [])
 
 
 def lodo_section(lodo: Path, data: Path) -> list[str]:

@@ -40,20 +40,20 @@ def main() -> int:
         return 2
     drift = _drift(data, config)
     # what a --refit model faces: the validation lines in training too, templates and tied words fitted on both
-    merged = _drift(with_valid_in_training(data, config), config)
+    merged = _drift(with_valid_in_training(data, config), config, detail=False)
     drift |= {"dataset": args.dataset, "protocol": str(config.split.protocol), "seed": args.seed,
-              "label_source": data.summary["label_source"],
-              "refit": {"test": {k: v for k, v in merged["unseen"]["test"].items() if not isinstance(v, list)}}}
+              "label_source": data.summary["label_source"], "refit": {"test": merged["unseen"]["test"]}}
     args.output.parent.mkdir(parents=True, exist_ok=True)
     write_json(drift, args.output)
     print("\n".join(drift_markdown(args.dataset, drift)))
     return 0
 
 
-def _drift(data: Prepared, config: ExperimentConfig) -> dict:
+def _drift(data: Prepared, config: ExperimentConfig, detail: bool = True) -> dict:
     keys, key = data.keys(config.model.max_len)
     labels = (data.labels > 0).astype(int)  # any anomalous class of the task
-    return split_drift(data.table, labels, data.split, keys, key, data.miner.settings, config.model.max_len)
+    return split_drift(data.table, labels, data.split, keys, key, data.miner.settings, config.model.max_len,
+                       detail=detail)
 
 
 if __name__ == "__main__":

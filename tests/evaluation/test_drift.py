@@ -58,6 +58,7 @@ def test_zookeepers_test_period_holds_client_sessions_training_never_shows(share
     assert "| `for` |" in page and "valid:" not in page and "### zookeeper" in done.stdout
     refit = drift["refit"]["test"]  # validation's period shows most of the test period's new templates
     assert 0 < refit["n"] < drift["unseen"]["test"]["n"] and refit["anomalies_without_evidence"] <= refit["anomalies"]
+    assert "groups" not in refit  # counted only: a --refit model's view needs no reading material
     assert f"With the validation lines in training too (`--refit`): {refit['n']:,} such lines" in page
     assert drift["unseen"]["test"]["evidence_bound"] < refit["evidence_bound"] <= 1
     assert "Protocol chronological, labels `level:WARN,ERROR,FATAL`." in page

@@ -175,13 +175,14 @@ def _column(r: dict) -> str:
     return f"{r['dataset']} ({r['protocol']}{task})"
 
 
-def _summary(results: list[dict], metric: str) -> dict[str, dict[str, tuple[float, float, int]]]:
-    """{column: {method: (mean, sample standard deviation, seeds)}} over seeds (SD 0 for one seed)."""
+def _summary(results: list[dict], metric: str,
+             label=method_label) -> dict[str, dict[str, tuple[float, float, int]]]:
+    """{column: {method `label`: (mean, sample standard deviation, seeds)}} over seeds (SD 0 for one seed)."""
     groups: dict[str, dict[str, list[float]]] = {}
     for r in results:
         if r.get(metric) is not None and r.get("measurable", True):  # older results, no unseen test line, or a
             # test split of one class, whose macro-F1 is 1.0 by construction
-            groups.setdefault(_column(r), {}).setdefault(method_label(r), []).append(r[metric])
+            groups.setdefault(_column(r), {}).setdefault(label(r), []).append(r[metric])
     return {col: {m: (float(np.mean(v)), float(np.std(v, ddof=1)) if len(v) > 1 else 0.0, len(v)) for m, v in sorted(
         methods.items(), key=lambda kv: _order(kv[0]))}
         for col, methods in sorted(groups.items())}
@@ -222,6 +223,11 @@ def refits(r: dict) -> bool:
     return "--refit" in (r.get("options") or "")
 
 
+def _refit_label(r: dict) -> str:
+    """A --refit row's method as its own table names it: the other options stay."""
+    return method_label({**r, "options": " ".join(o for o in (r.get("options") or "").split() if o != "--refit")})
+
+
 def _cell(table: dict[str, tuple[float, float, int]], method: str) -> str:
     """A method's mean ± SD in one column of `_summary`, in bold where it is the column's best."""
     mean, sd, n = table[method]
@@ -232,7 +238,7 @@ def _cell(table: dict[str, tuple[float, float, int]], method: str) -> str:
 def _refit_table(rows: list[dict]) -> str:
     """The --refit rows, set apart in one table: they trained on more lines than every row above, and their unseen
     test lines are those neither training nor validation shows."""
-    f1, unseen = _summary(rows, "macro_f1"), _summary(rows, "unseen_macro_f1")
+    f1, unseen = _summary(rows, "macro_f1", _refit_label), _summary(rows, "unseen_macro_f1", _refit_label)
     columns = list(f1)
     lines = ["### fitted again on training and validation (`--refit`): test macro-F1, and in brackets on the test "
              "lines neither shows (mean ± sample SD over seeds)", "",
@@ -241,9 +247,8 @@ def _refit_table(rows: list[dict]) -> str:
         cells = [_cell(f1[c], m) + (f" ({unseen[c][m][0]:.4f})" if m in unseen.get(c, {}) else "")
                  if m in f1[c] else "–" for c in columns]
         cpu = [r["train_cpu_seconds"] / max(r["n_train"], 1) for r in rows
-               if method_label(r) == m and "train_cpu_seconds" in r]
-        name = m.replace(" (--refit)", "").replace("--refit ", "")
-        lines.append(f"| {name} | " + " | ".join(cells) + (f" | {np.mean(cpu):.2e} |" if cpu else " | – |"))
+               if _refit_label(r) == m and "train_cpu_seconds" in r]
+        lines.append(f"| {m} | " + " | ".join(cells) + (f" | {np.mean(cpu):.2e} |" if cpu else " | – |"))
     counts = "; ".join(filter(None, (_unseen_counts(rows, c) for c in columns)))
     return "\n".join(lines + ["", "Each network trained twice, first as in the tables above so that its validation "
                               "chose the epochs, then afresh on training and validation for that many; the other "

@@ -31,9 +31,9 @@ TIED_SHARE = 0.95
 
 
 def split_drift(table: pa.Table, labels: np.ndarray, split: np.ndarray, keys: np.ndarray, key: str,
-                settings: DrainSettings, max_len: int = 60, top: int = 8) -> dict:
+                settings: DrainSettings, max_len: int = 60, top: int = 8, detail: bool = True) -> dict:
     """The three views as JSON-ready data. `keys`: each line's novelty key (`Prepared.keys`), named `key`;
-    `labels`: 1 anomalous, 0 normal."""
+    `labels`: 1 anomalous, 0 normal. Without `detail`, the unseen lines are only counted (no groups, no words)."""
     messages = table["message"].to_pylist()
     stamps = table["timestamp"].to_pylist() if "timestamp" in table.column_names else [None] * len(messages)
     tokens = [set(tokenize(m, max_len)) for m in messages]
@@ -51,9 +51,10 @@ def split_drift(table: pa.Table, labels: np.ndarray, split: np.ndarray, keys: np
         bare = _without_evidence(tokens, labels, rows, flagging)
         out["unseen"][name] = {"n": len(rows), "anomalies": int(labels[rows].sum()),
                                "anomalies_without_evidence": len(bare),
-                               "evidence_bound": _bound(labels, split == s, bare),
-                               "groups": _groups(messages, labels, rows, settings, top),
-                               "misleading_words": _misleading(tokens, labels, rows, tied, flagging, top)}
+                               "evidence_bound": _bound(labels, split == s, bare)}
+        if detail:
+            out["unseen"][name] |= {"groups": _groups(messages, labels, rows, settings, top),
+                                    "misleading_words": _misleading(tokens, labels, rows, tied, flagging, top)}
     return out
 
 
