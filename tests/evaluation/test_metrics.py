@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 
-from colog.evaluation.metrics import METRIC_KEYS, classification_metrics, per_group_macro_f1
+from colog.evaluation.metrics import METRIC_KEYS, classification_metrics, paired, per_group_macro_f1
 
 FOUR = ["normal", "point", "collective", "both"]
 
@@ -95,3 +95,11 @@ def test_a_test_split_of_one_class_is_not_measurable():
     assert one_class["macro_f1"] == 1.0 and one_class["measurable"] is False
     both = classification_metrics(np.array([0, 0, 1]), np.array([0, 0, 0]), ["normal", "anomaly"])
     assert both["measurable"] is True
+
+
+def test_a_variant_beside_its_base_bolds_the_higher_mean_not_always_the_variant():
+    seeds, worse = paired({3: 0.98, 4: 1.0}, {3: 0.97, 4: 0.99, 5: 0.5})
+    assert seeds == [3, 4]  # the seeds both ran
+    assert worse == ["3, 4", "**0.9900 ± 0.0141**", "0.9800 ± 0.0141", "-0.0100 ± 0.0000"]
+    assert paired({3: 0.9}, {3: 0.9})[1][1:3] == ["**0.9000 (1 seed)**"] * 2  # a tie: both
+    assert paired({3: 0.9}, {4: 0.9}) == ([], [])

@@ -131,14 +131,18 @@ def mean_sd(values: list[float], signed: bool = False) -> str:
 
 def paired(base: dict[int, float], ours: dict[int, float]) -> tuple[list[int], list[str]]:
     """A variant beside its base on the seeds both ran (seed -> figure): those seeds, and the cells the results
-    pages print for them (the seeds, the base, the variant in bold, the signed per-seed difference); none shared,
-    no cells."""
+    pages print for them (the seeds, the base, the variant, the higher mean of the two in bold, and the signed
+    per-seed difference); none shared, no cells."""
     seeds = sorted(set(base) & set(ours))
     if not seeds:
         return [], []
-    return seeds, [", ".join(map(str, seeds)), mean_sd([base[s] for s in seeds]),
-                   f"**{mean_sd([ours[s] for s in seeds])}**",
-                   mean_sd([ours[s] - base[s] for s in seeds], signed=True)]
+    before, after = [base[s] for s in seeds], [ours[s] for s in seeds]
+
+    def cell(values: list[float], other: list[float]) -> str:
+        return f"**{mean_sd(values)}**" if statistics.mean(values) >= statistics.mean(other) else mean_sd(values)
+
+    return seeds, [", ".join(map(str, seeds)), cell(before, after), cell(after, before),
+                   mean_sd([a - b for a, b in zip(after, before)], signed=True)]
 
 
 def seconds_cell(*groups: list[dict]) -> str:
