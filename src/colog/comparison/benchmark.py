@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -176,7 +177,7 @@ def _column(r: dict) -> str:
 
 
 def _summary(results: list[dict], metric: str,
-             label=method_label) -> dict[str, dict[str, tuple[float, float, int]]]:
+             label: Callable[[dict], str] = method_label) -> dict[str, dict[str, tuple[float, float, int]]]:
     """{column: {method `label`: (mean, sample standard deviation, seeds)}} over seeds (SD 0 for one seed)."""
     groups: dict[str, dict[str, list[float]]] = {}
     for r in results:
