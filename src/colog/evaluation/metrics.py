@@ -138,8 +138,9 @@ def paired(base: dict[int, float], ours: dict[int, float]) -> tuple[list[int], l
         return [], []
     before, after = [base[s] for s in seeds], [ours[s] for s in seeds]
 
-    def cell(values: list[float], other: list[float]) -> str:
-        return f"**{mean_sd(values)}**" if statistics.mean(values) >= statistics.mean(other) else mean_sd(values)
+    def cell(values: list[float], other: list[float]) -> str:  # a tie as printed (4 decimals) bolds both
+        higher = round(statistics.mean(values), 4) >= round(statistics.mean(other), 4)
+        return f"**{mean_sd(values)}**" if higher else mean_sd(values)
 
     return seeds, [", ".join(map(str, seeds)), cell(before, after), cell(after, before),
                    mean_sd([a - b for a, b in zip(after, before)], signed=True)]
