@@ -156,14 +156,16 @@ main() {
   fi
 
   # The headline first: every method on every dataset under the time-ordered split, smallest dataset first (each
-  # seed is saved as it finishes, and one cut off resumes), then the options of ours on the smaller datasets,
-  # the paper's protocol, the options on the many-hour ones, the 4-class runs and the keyword-mask studies.
+  # seed is saved as it finishes, and one cut off resumes), then --unk-dropout on every dataset, the paper's
+  # protocol, the 4-class runs, the keyword-mask studies and --window-dropout.
   # Options of ours, each chosen on a validation split (seed 0) and confirmed here on seeds 3-5: --unk-dropout 0.1
-  # (zookeeper), --window-dropout 0.1 (honey7). The second lost on bgl and casper and on leave-one-out's first
-  # fold, so neither the many-hour datasets nor leave-one-out (three hours) run it. The keyword-mask study trains
-  # twice per protocol, so on spark and nssal (40,000 and 107,094 lines: about 5 hours a seed together) it runs
-  # seed 3 alone, and the page says so; no 4-class figure of nssal is shown, so its leak is not measured.
-  local options=("--unk-dropout 0.1" "--window-dropout 0.1")
+  # (zookeeper), --window-dropout 0.1 (honey7). The first lifted zookeeper's fresh seeds from 0.54 to 0.88, which
+  # makes it a candidate default, and a default must not lose elsewhere: it runs on every dataset, before the
+  # paper's protocol, whose CoLog rows a new default would change. The second lost on bgl and casper and on
+  # leave-one-out's first fold; it runs last, on the four smaller datasets only, and leave-one-out (three hours)
+  # does not run it. The keyword-mask study trains twice per protocol, so on spark and nssal (40,000 and 107,094
+  # lines: about 5 hours a seed together) it runs seed 3 alone, and the page says so; no 4-class figure of nssal is
+  # shown, so its leak is not measured.
   lodo "" "--unk-dropout 0"  # the recipe holds --unk-dropout 0.1: paired with the recipe without it
   bench chronological chrono "${ORDER[*]}" ""
   # --refit (fit again on training and validation once validation has chosen the epochs) right after the headline,
@@ -172,15 +174,15 @@ main() {
   # rows are compared with baselines that saw the same lines
   refit_baselines chronological chrono "bgl zookeeper honey7"
   bench chronological chrono "bgl zookeeper honey7" "--refit"
-  bench chronological chrono "honey7 casper zookeeper bgl" "${options[@]}"
+  bench chronological chrono "honey7 casper zookeeper bgl spark nssal hadoop" "--unk-dropout 0.1"
   bench paper paper "${ORDER[*]}" ""
-  bench chronological chrono "spark nssal hadoop" "--unk-dropout 0.1"
   leak honey7 casper
   options4 honey7 casper
   mask "${SEEDS[*]}" honey7 casper
   leak bgl zookeeper
   options4 bgl zookeeper
   mask 3 spark nssal
+  bench chronological chrono "honey7 casper zookeeper bgl" "--window-dropout 0.1"
 
   [ -n "$PLAN" ] && return
   .venv/bin/python scripts/model_card.py src/colog/models/linux-syslog
