@@ -66,6 +66,10 @@ def test_a_fit_without_validation_follows_its_schedule_and_keeps_the_last_epoch(
     assert history.best_epoch == 3 and all(e["valid_macro_f1"] is None for e in history.epochs)
     with pytest.raises(ValueError, match="schedule"):
         Trainer(config, progress=False).fit(model, Rows(), labels, np.arange(40), None, [1e-2])
+    # a refit's config trains as many epochs as the schedule it follows; without one the fit refuses
+    assert config.following([1e-2, 5e-3]).epochs == 2 and config.following(None) is config
+    with pytest.raises(ValueError, match="schedule"):
+        Trainer(config.following(None), progress=False).fit(model, Rows(), labels, np.arange(40), None, None)
 
 
 def test_a_refitted_run_trains_on_validation_too_for_the_epochs_validation_chose(bundled, cache, tmp_path):

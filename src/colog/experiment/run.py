@@ -101,9 +101,9 @@ def fit_model(data: Prepared, inputs: ModelInputs, word_vectors: np.ndarray, tra
     def score(m: torch.nn.Module) -> tuple[float, float]:
         return validation_score(data.labels[valid], predict(m, inputs, valid)[0], data.class_names)
 
-    history = Trainer(config.train, callbacks, progress, checkpoint).fit(model, inputs, data.labels, train_rows,
-                                                                         score if valid is not None else None,
-                                                                         schedule)
+    train = config.train if valid is not None else config.train.following(schedule)
+    history = Trainer(train, callbacks, progress, checkpoint).fit(model, inputs, data.labels, train_rows,
+                                                                  score if valid is not None else None, schedule)
     return model, history
 
 
@@ -115,7 +115,6 @@ def refit(data: Prepared, config: ExperimentConfig, chosen: History, progress: b
     merged = with_valid_in_training(data, config)
     fitted = fit_inputs(merged, config, progress)
     schedule = chosen.chosen_schedule()
-    config = replace(config, train=replace(config.train, epochs=len(schedule)))
     logger.info("refit on %d training and validation lines for the %d epochs validation chose",
                 len(merged.rows(0)), len(schedule))
     model, history = fit_model(merged, fitted.inputs, fitted.word_vectors, fitted.train_rows, None, config, progress,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 from colog.errors import CologError, require_integers
 
@@ -36,6 +36,12 @@ class TrainConfig:
             raise CologError(f"training lr_decay={self.lr_decay!r}; expected a factor in (0, 1]")
         if len(self.betas) != 2 or not all(0 <= b < 1 for b in self.betas):
             raise CologError(f"training betas={self.betas!r}; expected two numbers in [0, 1)")
+
+    def following(self, schedule: list[float] | None) -> TrainConfig:
+        """A refit's schedule: nothing is left to validate on, so it trains one epoch per learning rate of
+        `schedule` (the epochs the first fit's validation chose). Without one the config stays, and the fit
+        refuses to run."""
+        return self if schedule is None else replace(self, epochs=len(schedule))
 
     def to_dict(self) -> dict:
         return asdict(self)

@@ -138,7 +138,7 @@ class Deep:
         self.model_ = self._network(f)
         config = replace(f.config.train, seed=self.seed, lr=self.lr, batch_size=self.batch_size, dedup=False)
         if valid is None:
-            config = replace(config, epochs=len(schedule or []))
+            config = config.following(schedule)
 
         def score(model: nn.Module) -> tuple[float, float]:
             return validation_score(f.labels[valid], self._probs(model, f, valid), f.data.class_names)

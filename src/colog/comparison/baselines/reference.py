@@ -60,8 +60,6 @@ class CoLogMethod:
         """Trains on `train` after the run's class balancing, epochs ranked on `valid`; without `valid` (a refit),
         for as many epochs as `schedule` holds learning rates, at those."""
         config = replace(f.config, train=replace(f.config.train, seed=self.seed))
-        if valid is None:
-            config = replace(config, train=replace(config.train, epochs=len(schedule or [])))
         self.model_, self.history_ = fit_model(f.data, f.inputs, f.word_vectors, f.balanced(train), valid, config,
                                                progress=False, checkpoint=self.checkpoint, schedule=schedule)
         return self
