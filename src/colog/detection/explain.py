@@ -17,10 +17,12 @@ from colog.features.tokens import UNK
 
 def occlusion(model: torch.nn.Module, tokens: np.ndarray, window: np.ndarray, window_mask: np.ndarray,
               words: list[str], rows: list[tuple[int, int]], texts: dict[int, str], line: int,
-              top_words: int = 5, top_lines: int = 3) -> dict:
+              probability: float, top_words: int = 5, top_lines: int = 3) -> dict:
     """The explanation of one line: `tokens` (Ls,) its token ids, `window` (Lw, D) and `window_mask` (Lw,) its
     window as the model reads it, `words` its tokens as text, `rows` (message id, line number) per window row,
-    `texts` the window messages by id, `line` its own line number."""
+    `texts` the window messages by id, `line` its own line number, `probability` the P(anomalous) its verdict
+    holds. That one is reported, not this pass's own: scored alone (and in fp32 where detection ran int8 or
+    bf16) the line's P(anomalous) differs in the last digits, and a line has one probability."""
     from captum.attr import FeatureAblation
 
     tok = torch.from_numpy(tokens[None].astype(np.int64))  # (1, Ls)
@@ -38,7 +40,6 @@ def occlusion(model: torch.nn.Module, tokens: np.ndarray, window: np.ndarray, wi
     word_feature = torch.tensor([[distinct[w] for w in words]])
     row_feature = torch.arange(len(distinct), len(distinct) + len(rows))[None]
     with torch.no_grad():
-        base = float(p_anomalous(tok, keep)[0])
         by_word, by_row = FeatureAblation(p_anomalous).attribute(
             (tok, keep), baselines=(UNK, 0.0), feature_mask=(word_feature, row_feature),
             perturbations_per_eval=64)
@@ -49,6 +50,6 @@ def occlusion(model: torch.nn.Module, tokens: np.ndarray, window: np.ndarray, wi
               "message": texts[uid][:200]}
              for c, (uid, number) in enumerate(rows) if uid >= 0 and number != line]
     lines.sort(key=lambda d: d["change"])
-    return {"probability": round(base, 6),
+    return {"probability": round(probability, 6),
             "words": [{"word": w, "change": round(c, 4)} for w, c in ranked_words],
             "lines": lines[:top_lines]}

@@ -113,7 +113,7 @@ class Scorer:
         for w, key in zip(windows, keys):
             probs = known[key]
             explained = explain_above is not None and 1.0 - float(probs[0]) >= explain_above
-            out.append((probs, self._explain(w) if explained else None))
+            out.append((probs, self._explain(w, 1.0 - float(probs[0])) if explained else None))
         return out
 
     def _remember(self, key: tuple[int, ...], probs: np.ndarray) -> None:
@@ -154,8 +154,9 @@ class Scorer:
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.precision == Precision.bf16):
             return predict(self.model, inputs, np.arange(b))[0]
 
-    def _explain(self, w: Window) -> dict:
-        """What removing each word, and masking each window line, does to this line's P(anomalous)."""
+    def _explain(self, w: Window, probability: float) -> dict:
+        """What removing each word, and masking each window line, does to this line's P(anomalous)
+        (`probability`, as scored)."""
         messages = self.messages
         real = [uid for uid, _ in w.rows if uid >= 0]
         messages.embed(sorted(set(real)))
@@ -164,4 +165,5 @@ class Scorer:
             if uid >= 0:
                 vectors[c] = self.store.vectors[messages.rows[uid]]
         return occlusion(self.model, messages.token_ids[w.uid], vectors, np.array([u >= 0 for u, _ in w.rows]),
-                         messages.tokens[w.uid], w.rows, {uid: messages.texts[uid] for uid in real}, w.line)
+                         messages.tokens[w.uid], w.rows, {uid: messages.texts[uid] for uid in real}, w.line,
+                         probability)
