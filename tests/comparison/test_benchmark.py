@@ -156,7 +156,8 @@ def test_a_seed_killed_in_its_colog_fit_resumes_there_and_scores_as_an_unbroken_
     from colog.training.checkpoint import Checkpoint
 
     args = ["benchmark", str(bundled / "casper"), "--dataset", "casper", "--year", "2008", "--seeds", "0",
-            "--methods", "lr,colog", "--epochs", "2", "--min-epoch-steps", "0"]
+            "--methods", "lr,colog", "--epochs", "2", "--min-epoch-steps", "0", "--heads", "2", "--hidden", "64",
+            "--ffn", "128"]  # a small network: what is checked is the resume, three fits of it
     assert main(args + ["--out", str(tmp_path / "whole")]) == 0
     whole = json.loads((tmp_path / "whole" / "results.json").read_text())
 
