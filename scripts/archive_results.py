@@ -24,7 +24,7 @@ import sys
 from pathlib import Path
 
 from colog.artifacts import atomic_path, write_json
-from colog.comparison.benchmark import earlier_results, merge_results
+from colog.comparison.tables import earlier_results, merge_results
 from colog.errors import CologError
 from colog.evaluation.lodo import LARGEST_ERROR, largest_error
 

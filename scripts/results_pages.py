@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 
 from colog.artifacts import atomic_path
-from colog.comparison.benchmark import markdown_table, method_label, refits, seconds_table
+from colog.comparison.tables import markdown_table, method_label, refits, seconds_table
 from colog.evaluation.corpus import SHARED_DATA
 from colog.evaluation.drift import drift_markdown
 from colog.evaluation.lodo import (error_rows, lodo_runs, lodo_table, option_rows, shown_terms_ceiling,

@@ -51,7 +51,7 @@ def test_results_schema_and_same_test_lines(bench):
 
 
 def test_rows_written_before_cpu_time_was_recorded_keep_the_wall_clock():
-    from colog.comparison.benchmark import markdown_table
+    from colog.comparison.tables import markdown_table
 
     row = {"method": "dt", "dataset": "bgl", "protocol": "paper", "seed": 0, "macro_f1": 0.9, "anomaly_f1": 0.8,
            "train_seconds": 2.0, "infer_seconds": 1.0, "n_train": 100, "n_test": 10, "unseen_macro_f1": None}
@@ -128,7 +128,7 @@ def test_an_interrupted_run_keeps_the_seeds_it_finished(bundled, cache, tmp_path
 
 
 def test_rows_scored_before_the_macro_fix_merge_on_todays_definition(tmp_path):
-    from colog.comparison.benchmark import merge_results
+    from colog.comparison.tables import merge_results
 
     base = {"method": "svm", "dataset": "spark", "protocol": "chronological", "task": "point"}
     old = [{**base, "seed": 0, "n_test_unseen": 1, "n_test_unseen_anomalies": 1, "unseen_macro_f1": 0.5},  # right

@@ -118,7 +118,7 @@ def test_a_config_without_refit_reads_and_fingerprints_as_before_refit_existed()
 
 
 def test_the_benchmark_page_sets_refit_rows_apart_with_their_own_unseen_lines():
-    from colog.comparison.benchmark import markdown_table
+    from colog.comparison.tables import markdown_table
 
     row = {"dataset": "bgl", "protocol": "chronological", "macro_f1": 0.9, "anomaly_f1": 0.8, "unseen_macro_f1": 0.7,
            "train_seconds": 1.0, "infer_seconds": 0.1, "n_test": 10, "n_train": 100}
