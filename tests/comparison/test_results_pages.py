@@ -72,7 +72,7 @@ def test_the_keyword_mask_row_is_read_from_the_study(bundled, cache, tmp_path):
     out = runs / "mask" / "casper-chronological-s3"
     code = main(["study", "keyword-mask", str(bundled / "casper"), "--dataset", "casper", "--year", "2008",
                  "--protocol", "chronological", "--seed", "3", "--epochs", "1", "--min-epoch-steps", "0",
-                 "-o", str(out)])
+                 "--heads", "2", "--hidden", "64", "--ffn", "128", "-o", str(out)])
     assert code == 0
     study = json.loads((out / "study.json").read_text())
     rows = {r["variant"]: r for r in study["rows"]}

@@ -242,7 +242,7 @@ def test_a_corrected_false_positive_is_no_longer_flagged_after_fine_tuning(bundl
         csv.writer(fh).writerows([["message", "label"]] + [[m, "normal"] for m in {v.message for v in families[key]}])
     out = tmp_path / "tuned"
     code = main(["train", str(logs), "--dataset", "casper", "--year", "2008", "--corrections", str(fixes),
-                 "--init", "linux-syslog", "--epochs", "4", "--lr", "3e-4", "-o", str(out)])
+                 "--init", "linux-syslog", "--epochs", "2", "--lr", "3e-4", "-o", str(out)])
     assert code == 0, capsys.readouterr().err
     config = json.loads((out / "config.json").read_text())
     assert config["init"] == "linux-syslog" and config["corrections"] == str(fixes.resolve())
