@@ -7,6 +7,7 @@ import time
 import pytest
 
 from colog.cli.main import main
+from colog.model import CoLogConfig
 
 
 @pytest.mark.parametrize("argv, reason", [
@@ -96,13 +97,16 @@ def test_train_window_positions_flag_reaches_the_model_config(caught_config, fla
 @pytest.mark.parametrize("command", [["train", "x"], ["benchmark", "x", "--out", "b"],
                                      ["study", "ablation", "x", "--out", "s"], ["tune", "x", "--out", "t"]])
 def test_every_command_that_trains_colog_takes_its_options(caught_config, command):
-    paper = caught_config([*command, "--task", "collective"])
-    assert paper.options == "" and not paper.includes_current and not paper.model.window_positions
+    default = caught_config([*command, "--task", "collective"])  # colog's network: the paper's, words dropped
+    assert default.model == CoLogConfig.shipped() and default.options == "--unk-dropout 0.1"
+    assert not default.includes_current and not default.model.window_positions
+    paper = caught_config([*command, "--task", "collective", "--unk-dropout", "0"])
+    assert paper.model == CoLogConfig() and paper.options == ""
     ours = caught_config([*command, "--task", "collective", "--current-line", "--window-positions", "--bit-heads",
-                          "--unk-dropout", "0.1", "--window-dropout", "0.2"])
+                          "--unk-dropout", "0.2", "--window-dropout", "0.2"])
     assert ours.includes_current and ours.model.window_positions and ours.model.bit_heads
-    assert (ours.model.unk_dropout, ours.model.window_dropout) == (0.1, 0.2)
-    assert ours.options == "--current-line --window-positions --bit-heads --unk-dropout 0.1 --window-dropout 0.2"
+    assert (ours.model.unk_dropout, ours.model.window_dropout) == (0.2, 0.2)
+    assert ours.options == "--current-line --window-positions --bit-heads --unk-dropout 0.2 --window-dropout 0.2"
 
 
 @pytest.mark.parametrize("command", [["train", "x"], ["benchmark", "x", "--out", "b"],
@@ -111,11 +115,11 @@ def test_network_sizes_reach_the_model_and_name_the_figures(caught_config, comma
     paper = caught_config(command).model
     assert (paper.layers, paper.heads, paper.hidden, paper.ffn, paper.dropout) == (2, 4, 256, 2048, 0.1)
     sizes = ["--layers", "1", "--heads", "2", "--hidden", "64", "--ffn", "512", "--dropout", "0.2"]
-    small = caught_config([*command, "--window-positions", *sizes])
+    small = caught_config([*command, "--window-positions", "--unk-dropout", "0", *sizes])
     assert (small.model.layers, small.model.heads, small.model.hidden, small.model.ffn,
             small.model.dropout) == (1, 2, 64, 512, 0.2)
     assert small.options == "--window-positions --layers 1 --heads 2 --hidden 64 --ffn 512 --dropout 0.2"
-    assert caught_config([*command, "--ffn", "2048", "--hidden", "256"]).options == ""  # the paper's sizes, said
+    assert caught_config([*command, "--ffn", "2048", "--hidden", "256"]).options == "--unk-dropout 0.1"  # sizes said
 
 
 def test_sigterm_removes_the_half_written_run_and_says_so(bundled, cache, tmp_path):

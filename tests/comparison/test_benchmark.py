@@ -84,7 +84,7 @@ def test_colog_with_options_is_a_row_of_its_own(bench, bundled, tmp_path):
     assert code == 0
     colog = [r for r in json.loads((tmp_path / "results.json").read_text())
              if r["dataset"] == "bgl" and r["method"] == "colog"]
-    small = " ".join(f"{flag} {value}" for flag, value in zip(SMALL[::2], SMALL[1::2]))
+    small = "--unk-dropout 0.1 " + " ".join(f"{flag} {value}" for flag, value in zip(SMALL[::2], SMALL[1::2]))
     assert sorted(r["options"] for r in colog) == [small, f"--window-positions {small}"]  # the other is kept
     table = (tmp_path / "results.md").read_text()
     assert f"| colog ({small}) |" in table and f"| colog (--window-positions {small}) |" in table

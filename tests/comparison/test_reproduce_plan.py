@@ -32,6 +32,9 @@ def test_the_plan_lists_what_results_lacks_and_runs_nothing(tmp_path):
     bench = [line for line in plan if " benchmark " in line and "--protocol chronological" in line]
     assert not any("--dataset honey7" in line and "--methods" not in line for line in bench)  # in results/
     assert any("--dataset honey7" in line and "--unk-dropout 0.1" in line for line in bench)
+    paper = [line.split("--dataset ")[1].split()[0] for line in bench
+             if line.endswith("--methods colog --unk-dropout 0")]
+    assert "casper" in paper and "honey7" not in paper  # the paper's network is recorded as no options: done
     refit = [line for line in bench if "--refit" in line and "--methods colog " in line]
     assert [line.split("--dataset ")[1].split()[0] for line in refit] == ["bgl", "zookeeper", "honey7"]
     assert all("--seeds 3,4,5" in line for line in refit)  # honey7's refit baselines do not count as CoLog's

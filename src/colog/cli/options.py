@@ -131,10 +131,10 @@ SHARED: dict[str, Shared] = {
         help="Add a learned vector per window row position, so the model knows which row is the line's own "
              "(--current-line) and which came before or after (the paper's network reads it nearly as a set).")),
     "unk_dropout": Shared(float, typer.Option(
-        default(CoLogConfig, "unk_dropout"), "--unk-dropout", metavar="P",
+        CoLogConfig.shipped().unk_dropout, "--unk-dropout", metavar="P",
         help="In training, read each word as the unknown word with probability P, so that a word the model never "
              "saw says nothing either way (trained without it, unknown words on another machine's logs push "
-             "towards anomalous).")),
+             "towards anomalous); 0 trains the paper's network.")),
     "window_dropout": Shared(float, typer.Option(
         default(CoLogConfig, "window_dropout"), "--window-dropout", metavar="P",
         help="In training, mask out each window row with probability P, so that a verdict does not hang on "

@@ -108,6 +108,34 @@ def _unseen_counts(results: list[dict], column: str) -> str:
     return f"{column} " + ", ".join(f"{n:,} ({a:,})" for _, (n, a) in sorted(seen.items())) if seen else ""
 
 
+def missed_and_false_alarms(row: dict) -> tuple[int, int]:
+    """A row's missed anomalies and false alarms on its test split, recovered from its accuracy and anomaly F1
+    (wrong = misses + false alarms; anomaly F1 = 2 tp / (2 tp + wrong))."""
+    wrong = round((1 - row["accuracy"]) * row["n_test"])
+    f1 = row["anomaly_f1"]
+    caught = row["n_test_anomalies"] if f1 >= 1 else round(f1 * wrong / (2 * (1 - f1)))
+    missed = row["n_test_anomalies"] - caught
+    return missed, wrong - missed
+
+
+def flags(options: str) -> frozenset[str]:
+    """An options string as its flags, each with its value (`--unk-dropout 0.1`)."""
+    out: list[str] = []
+    for word in options.split():
+        if word.startswith("--") or not out:
+            out.append(word)
+        else:
+            out[-1] += " " + word
+    return frozenset(out)
+
+
+def base_of(options: str, run: set[str]) -> str | None:
+    """What a CoLog variant is set beside: of the options `run` on its dataset, the one that holds the most of its
+    flags and no other (the paper's network, "", holds none); None for the paper's network itself."""
+    below = [o for o in run if flags(o) < flags(options)]
+    return max(below, key=lambda o: len(flags(o))) if below else None
+
+
 def refits(r: dict) -> bool:
     """A row of a method fitted again on training and validation (`--refit`)."""
     return "--refit" in (r.get("options") or "")

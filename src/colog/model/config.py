@@ -52,6 +52,14 @@ class CoLogConfig:
         if self.window_positions and not self.sequence:
             raise ConfigError("window_positions needs the sequence stream (sequence=False has no window)")
 
+    @classmethod
+    def shipped(cls) -> "CoLogConfig":
+        """The network `colog train` builds unless told otherwise: the paper's, reading one training word in ten as
+        the unknown word, so that a word it never saw pushes neither way on logs written later or on another
+        machine's (docs/results.md, the options table). CoLogConfig() stays the paper's: a stored config keeps
+        its meaning."""
+        return cls(unk_dropout=0.1)
+
     @property
     def streams(self) -> tuple[str, ...]:
         """The streams switched on, in a fixed order."""
