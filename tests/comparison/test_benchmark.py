@@ -16,7 +16,7 @@ SMALL = ("--heads", "2", "--hidden", "64", "--ffn", "128")
 def bench(bundled, cache, tmp_path_factory):
     out = tmp_path_factory.mktemp("bench")
     # 75 steps an epoch: one pass for CoLog (batches of 32), eight for the deep baselines (256), past the warm-up;
-    # CoLog at a quarter of the paper's width, which is what takes a CoLog row apart from others here
+    # CoLog at a quarter of the paper's width: at full width its fit took half of this fixture's time
     code = main(["benchmark", str(bundled / "bgl"), "--dataset", "bgl", "--seeds", "0", "--epochs", "3",
                  "--min-epoch-steps", "75", *SMALL, "--out", str(out)])
     assert code == 0
