@@ -338,7 +338,9 @@ def benchmark_page(runs: Path, docs: Path) -> str:
              "`python scripts/results_pages.py` from the runs `" + REPRODUCE + "` writes, kept in results/. ± is "
              "the sample standard deviation over seeds. docs/results.md has the headline and how to read it. A killed "
              "`colog benchmark` resumes when run again: the seed under way keeps its finished methods and goes on "
-             "after its network's last finished epoch, ending as an unbroken run ends.", ""]
+             "after its network's last finished epoch, ending as an unbroken run ends. A row names the options a "
+             f"method ran with: `colog` is the paper's network, `colog ({DEFAULT})` the one `colog train` builds by "
+             "default.", ""]
     every = []
     for protocol, title in (("chrono", "The time-ordered split"), ("paper", "The paper's random split")):
         results = load_results(runs / protocol / "results.json")
