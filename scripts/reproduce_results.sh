@@ -16,12 +16,13 @@ missing_seeds() {  # missing_seeds OUT DATASET [OPTIONS [METHOD]]: the seeds of 
   .venv/bin/python - "$R" "$1" "$2" "${3:-}" "${4:-}" "${SEEDS[@]}" <<'EOF'
 import json, sys
 from pathlib import Path
+from colog.comparison.tables import flags
 runs, out, dataset, options, method, seeds = *sys.argv[1:6], [int(s) for s in sys.argv[6:]]
 # rows record their departures from the paper's network, and `--unk-dropout 0` is the paper's
-options = " ".join(f for f in options.replace(" --", "\n--").splitlines() if f.strip() != "--unk-dropout 0")
+wanted = flags(options) - {"--unk-dropout 0"}
 paths = [Path(where) / out / "results.json" for where in (runs, "results")]
 rows = [r for path in paths if path.is_file() for r in json.loads(path.read_text())]
-got = {r["seed"] for r in rows if r["dataset"] == dataset and r.get("options", "") == options
+got = {r["seed"] for r in rows if r["dataset"] == dataset and flags(r.get("options", "")) == wanted
        and method in ("", r["method"])}
 print(",".join(str(s) for s in seeds if s not in got))
 EOF

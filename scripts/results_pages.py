@@ -131,24 +131,26 @@ def options_table(results: list[dict]) -> list[str]:
     run."""
     out, refit_shown = [], False
     for dataset in sorted({r["dataset"] for r in results}):
-        rows = [r for r in results if r["dataset"] == dataset and r["method"] == "colog" and r.get("measurable", True)]
-        run = {r.get("options", "") for r in rows}
-        for options in sorted(run):
-            base = base_of(options, run)
+        by_options: dict[str, list[dict]] = {}
+        for r in results:
+            if r["dataset"] == dataset and r["method"] == "colog" and r.get("measurable", True):
+                by_options.setdefault(r.get("options", ""), []).append(r)
+        for options in sorted(by_options):
+            base = base_of(options, set(by_options))
             if base is None:
                 continue
-            before = [r for r in rows if r.get("options", "") == base]
-            seeds, cells = paired({r["seed"]: r["macro_f1"] for r in before},
-                                  {r["seed"]: r["macro_f1"] for r in rows if r.get("options") == options})
+            seeds, cells = paired({r["seed"]: r["macro_f1"] for r in by_options[base]},
+                                  {r["seed"]: r["macro_f1"] for r in by_options[options]})
             if not seeds:
                 continue
-            variant = [r for r in rows if r.get("options") == options and r["seed"] in seeds]
+            before = [r for r in by_options[base] if r["seed"] in seeds]
+            variant = [r for r in by_options[options] if r["seed"] in seeds]
             pool = [r for r in results if r["dataset"] == dataset and r["seed"] in seeds and r.get("measurable", True)]
             refitting = refits(variant[0])
             refit = refitting and {r["seed"] for r in pool if r["method"] != "colog" and refits(r)} >= set(seeds)
             against = "" if not refitting else "the baselines refit too" if refit else "baselines on training only"
             beats = reaches_best(variant, pool, "--refit" if refit else "", against)
-            cost = seconds_cell([r for r in before if r["seed"] in seeds], variant)
+            cost = seconds_cell(before, variant)
             added = " ".join(sorted(flags(options) - flags(base), key=options.index))
             name = f"`{added}`" + (f" on `{base}`" if base else "")
             out.append(f"| {dataset} | {name} | " + " | ".join(cells) + f" | {beats} | {cost} |")

@@ -66,7 +66,7 @@ def _column(r: dict) -> str:
 
 
 def summary(results: list[dict], metric: str,
-             label: Callable[[dict], str] = method_label) -> dict[str, dict[str, tuple[float, float, int]]]:
+            label: Callable[[dict], str] = method_label) -> dict[str, dict[str, tuple[float, float, int]]]:
     """{column: {method `label`: (mean, sample standard deviation, seeds)}} over seeds (SD 0 for one seed)."""
     groups: dict[str, dict[str, list[float]]] = {}
     for r in results:
