@@ -1,6 +1,8 @@
 """The package's layers run one way: a module imports its own layer and the ones below it, never one above."""
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import colog
@@ -59,3 +61,12 @@ def test_the_check_sees_an_upward_import(tmp_path):
     module = tmp_path / "m.py"
     module.write_text("def f():\n    from colog.cli.main import main\n")  # hidden inside a function
     assert colog_imports(module) == {"colog.cli.main"} and layer("colog.cli.main") == "cli"
+
+
+def test_the_public_api_names_what_it_offers_and_loads_each_on_first_use():
+    """`import colog` is cheap (scripts that read one results file import it through colog.comparison), and every
+    name it offers is there once asked for."""
+    code = ("import sys, colog; heavy = {'numpy', 'pyarrow', 'torch'} & set(sys.modules); "
+            "[getattr(colog, name) for name in colog.__all__]; print(sorted(heavy), 'torch' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["[]", "True"]  # none loaded at import; colog.Detector loaded torch

@@ -1,15 +1,18 @@
 """colog: log anomaly detection as multimodal sentiment analysis with collaborative transformers (CoLog)."""
 
 from colog.errors import CologError
-from colog.labeling import CLASSES, WindowSpec, label_table, parse_rule
-from colog.labeling.datasets import DATASETS, Dataset, get_dataset, load_labeled
 from colog.lazy import exports
-from colog.parsing import LOG_SCHEMA, ParseConfig, ParseResult, parse_paths
 
 __version__ = "0.1.0"
 
 __all__ = ["CLASSES", "DATASETS", "LOG_SCHEMA", "CologError", "Dataset", "DetectConfig", "Detector", "ParseConfig",
            "ParseResult", "WindowSpec", "get_dataset", "label_table", "load_labeled", "parse_paths", "parse_rule"]
 
-# `colog.Detector` loads torch on first use, not at `import colog`.
-__getattr__ = exports(__name__, {"Detector": "detection.detector", "DetectConfig": "detection.config"})
+# Every name but the error loads on first use: a script that reads one results file or one config pays for
+# what it uses, not for pyarrow, numpy and torch (`colog.Detector` loads torch).
+__getattr__ = exports(__name__, {
+    "CLASSES": "labeling", "WindowSpec": "labeling", "label_table": "labeling", "parse_rule": "labeling",
+    "DATASETS": "labeling.datasets", "Dataset": "labeling.datasets", "get_dataset": "labeling.datasets",
+    "load_labeled": "labeling.datasets", "LOG_SCHEMA": "parsing", "ParseConfig": "parsing",
+    "ParseResult": "parsing", "parse_paths": "parsing", "Detector": "detection.detector",
+    "DetectConfig": "detection.config"})
