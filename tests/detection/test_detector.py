@@ -51,7 +51,7 @@ def test_detection_scores_lines_as_evaluation_does(casper_run, bundled, run_scor
 
 
 def test_stream_and_batch_give_identical_verdicts(casper_run, bundled):
-    lines = all_lines(bundled / "casper")
+    lines = [line for line in all_lines(bundled / "casper") if line.line <= 200]  # five files, so four ends
     batch = run_session(Detector.load(casper_run), lines, 4096)
     stream = run_session(Detector.load(casper_run), lines, 1)
     decisions = lambda vs: [(v.file, v.line, v.label, v.cls, v.template_id, v.matched) for v in vs]  # noqa: E731

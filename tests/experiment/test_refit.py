@@ -72,37 +72,46 @@ def test_a_fit_without_validation_follows_its_schedule_and_keeps_the_last_epoch(
         Trainer(config.following(None), progress=False).fit(model, Rows(), labels, np.arange(40), None, None)
 
 
-def test_a_refitted_run_trains_on_validation_too_for_the_epochs_validation_chose(bundled, cache, tmp_path):
-    plain = train_run(chrono(bundled), tmp_path / "plain", progress=False)
-    metrics = train_run(chrono(bundled, refit=True), tmp_path / "run", progress=False)
+@pytest.fixture(scope="module")
+def seed3(bundled, cache, tmp_path_factory):
+    """`colog train` on seed 3, plain and with --refit: the runs a benchmark row of seed 3 must agree with."""
+    out = tmp_path_factory.mktemp("refit")
+
+    def run(name, **more):
+        config = chrono(bundled, **more)
+        seeded = replace(config, split=replace(config.split, seed=3), train=replace(config.train, seed=3))
+        return train_run(seeded, out / name, progress=False)
+
+    return out, run("plain"), run("run", refit=True)
+
+
+def test_a_refitted_run_trains_on_validation_too_for_the_epochs_validation_chose(seed3):
+    out, plain, metrics = seed3
     assert metrics["options"] == "--refit --heads 2 --hidden 64 --ffn 128"
     assert metrics["n_valid"] == 0 and metrics["n_train"] == plain["n_train"] + plain["n_valid"]
     assert metrics["test"]["n"] == plain["test"]["n"]
     assert metrics["refit"]["epochs"] == metrics["epochs"] == plain["best_epoch"]
     # the first fit is the plain run: same seed, same data, same schedule
     assert metrics["refit"]["test_before"] == plain["test"]
-    assert metrics["refit"]["valid_macro_f1"] == json.loads((tmp_path / "plain" / "history.json").read_text())[
+    assert metrics["refit"]["valid_macro_f1"] == json.loads((out / "plain" / "history.json").read_text())[
         plain["best_epoch"] - 1]["valid_macro_f1"]
     assert metrics["test_unseen"]["n"] < plain["test_unseen"]["n"]  # unseen by what the network trained on
-    assert "valid" not in pq.read_table(tmp_path / "run" / "split.parquet")["split"].to_pylist()
-    assert not list(tmp_path.glob(".*.safetensors"))  # both fits' checkpoints cleared
-    assert main(["evaluate", str(tmp_path / "run"), "--json"]) == 0  # the saved run measures again as it was
-    again = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert "valid" not in pq.read_table(out / "run" / "split.parquet")["split"].to_pylist()
+    assert not list(out.glob(".*.safetensors"))  # both fits' checkpoints cleared
+    assert main(["evaluate", str(out / "run"), "--json"]) == 0  # the saved run measures again as it was
+    again = json.loads((out / "run" / "metrics.json").read_text())
     assert again["test"] == metrics["test"] and again["test_unseen"] == metrics["test_unseen"]
 
 
-def test_a_benchmark_row_with_refit_names_it_and_counts_unseen_by_training_and_validation(bundled, cache, tmp_path):
-    rows = run_benchmark(chrono(bundled, refit=True), ["colog"], [3], tmp_path / "refit", progress=False)
-    plain = run_benchmark(chrono(bundled), ["colog"], [3], tmp_path / "plain", progress=False)
-    assert rows[0]["options"].startswith("--refit") and not plain[0]["options"].startswith("--refit")
-    assert rows[0]["n_test"] == plain[0]["n_test"] and rows[0]["n_train"] > plain[0]["n_train"]
-    assert rows[0]["n_test_unseen"] < plain[0]["n_test_unseen"]
-    assert rows[0]["train_cpu_seconds"] > plain[0]["train_cpu_seconds"]  # two fits
+def test_a_benchmark_row_with_refit_names_it_and_counts_unseen_by_training_and_validation(bundled, seed3, tmp_path):
+    _, plain, run = seed3
+    row = run_benchmark(chrono(bundled, refit=True), ["colog"], [3], tmp_path, progress=False)[0]
+    assert row["options"].startswith("--refit")
+    assert row["n_test"] == plain["test"]["n"] and row["n_train"] > plain["n_train"]
+    assert row["n_test_unseen"] < plain["test_unseen"]["n"]
+    assert row["train_cpu_seconds"] > plain["train_cpu_seconds"]  # two fits
     # the benchmark refits CoLog as it refits a baseline network, and that is `colog train --refit`'s network
-    config = chrono(bundled, refit=True)
-    seeded = replace(config, split=replace(config.split, seed=3), train=replace(config.train, seed=3))
-    run = train_run(seeded, tmp_path / "run", progress=False)
-    assert rows[0]["macro_f1"] == run["test"]["macro_f1"] and rows[0]["n_test_unseen"] == run["test_unseen"]["n"]
+    assert row["macro_f1"] == run["test"]["macro_f1"] and row["n_test_unseen"] == run["test_unseen"]["n"]
 
 
 def test_refit_does_not_fine_tune(bundled, capsys):
