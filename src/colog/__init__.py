@@ -5,14 +5,13 @@ from colog.lazy import exports
 
 __version__ = "0.1.0"
 
-__all__ = ["CLASSES", "DATASETS", "LOG_SCHEMA", "CologError", "Dataset", "DetectConfig", "Detector", "ParseConfig",
-           "ParseResult", "WindowSpec", "get_dataset", "label_table", "load_labeled", "parse_paths", "parse_rule"]
-
 # Every name but the error loads on first use: a script that reads one results file or one config pays for
 # what it uses, not for pyarrow, numpy and torch (`colog.Detector` loads torch).
-__getattr__ = exports(__name__, {
+_LAZY = {
     "CLASSES": "labeling", "WindowSpec": "labeling", "label_table": "labeling", "parse_rule": "labeling",
     "DATASETS": "labeling.datasets", "Dataset": "labeling.datasets", "get_dataset": "labeling.datasets",
     "load_labeled": "labeling.datasets", "LOG_SCHEMA": "parsing", "ParseConfig": "parsing",
     "ParseResult": "parsing", "parse_paths": "parsing", "Detector": "detection.detector",
-    "DetectConfig": "detection.config"})
+    "DetectConfig": "detection.config"}
+__all__ = sorted(["CologError", *_LAZY])
+__getattr__ = exports(__name__, _LAZY)
