@@ -88,6 +88,12 @@ def reaches_best(ours: list[dict], rows: list[dict], options: str = "", against:
     return f"**no**{basis} (test lines missed / falsely flagged: {errors(ours)} against {best}'s {errors(theirs)})"
 
 
+def bold_higher(values: list[float], other: list[float]) -> str:
+    """`values` over seeds, in bold when its mean, as printed, is not below `other`'s (no other: bold)."""
+    higher = not other or round(statistics.mean(values), 4) >= round(statistics.mean(other), 4)
+    return f"**{mean_sd(values)}**" if higher else mean_sd(values)
+
+
 def headline(results: list[dict], protocol: str) -> list[str]:
     """One row per dataset: CoLog, the best learned baseline, the keyword rule, CoLog on unseen lines."""
     if not results:
@@ -108,11 +114,12 @@ def headline(results: list[dict], protocol: str) -> list[str]:
         keyword = by_method.get("keyword_rule")
         unseen = [r["unseen_macro_f1"] for r in colog if r.get("unseen_macro_f1") is not None]
         source = colog[0]["label_source"]
+        ours, theirs = ([r["macro_f1"] for r in group] for group in (colog, by_method.get(best, [])))
         cells = [dataset, f"`{source}`" + (" (words the model reads)" if reads_words(source) else ""),
                  ", ".join(str(r["seed"]) for r in colog) + (f"; seeds {left_out} left out (one class)" if left_out
                                                              else ""),
-                 f"**{mean_sd([r['macro_f1'] for r in colog])}**",
-                 f"{best}: {mean_sd([r['macro_f1'] for r in by_method[best]])}" if best else "–",
+                 bold_higher(ours, theirs),
+                 f"{best}: {bold_higher(theirs, ours)}" if best else "–",
                  mean_sd([r["macro_f1"] for r in keyword]) if keyword else "–",
                  reaches_best(colog, rows),
                  (f"{mean_sd(unseen)} ({colog[0]['unseen_key']}: "
