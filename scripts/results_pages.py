@@ -7,6 +7,7 @@ committed, under results/ (the defaults), so a clone with no runs regenerates th
   chrono/results.json   `colog benchmark --protocol chronological --seeds 3,4,5`, one directory for every dataset
   paper/results.json    the same with `--protocol paper`
   leak/NAME-{shared,isolated}-sS/metrics.json   4-class runs, paper protocol, without and with --isolate-splits
+                        (scripts/study_tables.py reads these, options4/ and mask/)
   mask/NAME-PROTOCOL-sS/study.json   `colog study keyword-mask`: CoLog with and without the labelling keywords
   drift/NAME.json       scripts/split_drift.py: what a time-ordered test split holds that training does not
 and `--lodo`/on-NAME-sS/metrics.json (scripts/build_model.sh --lodo S). A missing input leaves its section saying
@@ -31,8 +32,8 @@ from colog.evaluation.lodo import (error_rows, lodo_runs, lodo_table, option_row
                                    syslog_family_fired)
 from colog.evaluation.metrics import mean_sd, paired, seconds_cell
 from colog.model import CoLogConfig
+from study_tables import REPRODUCE, count, leak_table, mask_table, options4_table
 
-REPRODUCE = "bash scripts/reproduce_results.sh"
 UNSUPERVISED = {"iforest", "pca", "im", "keyword_rule"}  # not fitted to the labels: not a "learned baseline"
 # The options a benchmark row of CoLog as `colog train` builds it by default records (rows name departures from the
 # paper's network): the headline's CoLog
@@ -61,10 +62,6 @@ def best_learned(rows: list[dict], options: str = "") -> tuple[str | None, float
         return None, 0.0
     best = max(by_method, key=lambda m: statistics.mean(by_method[m]))
     return best, statistics.mean(by_method[best])
-
-
-def count(value: float) -> str:
-    return f"{value:,.0f}" if value == int(value) else f"{value:,.1f}"
 
 
 def errors(rows: list[dict]) -> str:
@@ -199,83 +196,6 @@ def lodo_section(lodo: Path, data: Path) -> list[str]:
         if options else []) + (
         ["", "Where each fold's errors sit (its errors.csv, lines grouped by the tokens the model reads):", "", *errors]
         if errors else [])
-
-
-def leak_table(leak: Path) -> list[str]:
-    """Per dataset, the 4-class runs with windows reaching other splits beside those isolated, paired on the seeds
-    both ran."""
-    runs: dict[str, dict[str, dict[int, dict]]] = {}
-    for path in sorted(leak.glob("*-s*/metrics.json")):
-        dataset, _, how = path.parent.name.rpartition("-s")[0].rpartition("-")
-        m = json.loads(path.read_text(encoding="utf-8"))
-        if m["test"].get("measurable", True):
-            runs.setdefault(dataset, {}).setdefault(how, {})[m["seed"]] = m
-    out = []
-    for dataset, by in sorted(runs.items()):
-        shared, isolated = by.get("shared", {}), by.get("isolated", {})
-        seeds, cells = paired({s: m["test"]["macro_f1"] for s, m in isolated.items()},
-                              {s: m["test"]["macro_f1"] for s, m in shared.items()})
-        if seeds:
-            cost = seconds_cell([shared[s] for s in seeds], [isolated[s] for s in seeds])
-            flagged = " / ".join(count(statistics.mean(by[s]["test"]["n_anomalies"] for s in seeds))
-                                 for by in (shared, isolated))
-            out.append(f"| {dataset} | {cells[0]} | {cells[2]} | {cells[1]} | {cells[3]} | {flagged} | {cost} |")
-    if not out:
-        return [f"Not measured on the current code yet: `{REPRODUCE}` writes runs/results/leak."]
-    return ["| dataset | seeds | windows reach other splits (the paper's protocol) | windows isolated "
-            "(`--isolate-splits`) | the leak's worth, per seed | test lines not `normal`: reaching / isolated | "
-            "training seconds, CPU: reaching / isolated |", "|---|---|---|---|---|---|---|", *out]
-
-
-def options4_table(leak: Path, options4: Path) -> list[str]:
-    """The 4-class options of ours (`options4/`) beside the paper's network (leak's runs with shared windows), on
-    the same datasets and seeds; nothing where none was run."""
-    runs = [json.loads(p.read_text(encoding="utf-8")) for where in (leak, options4)
-            for p in sorted(where.glob("*/metrics.json"))]
-    runs = [m for m in runs if m["test"].get("measurable", True)]
-    out = []
-    for dataset in sorted({m["dataset"] for m in runs}):
-        plain = {m["seed"]: m for m in runs if m["dataset"] == dataset and not m["options"]}
-        for options in sorted({m["options"] for m in runs if m["dataset"] == dataset} - {"", "--isolate-splits"}):
-            variant = {m["seed"]: m for m in runs if m["dataset"] == dataset and m["options"] == options}
-            seeds, cells = paired({s: m["test"]["macro_f1"] for s, m in plain.items()},
-                                  {s: m["test"]["macro_f1"] for s, m in variant.items()})
-            if seeds:
-                cost = seconds_cell([plain[s] for s in seeds], [variant[s] for s in seeds])
-                out.append(f"| {dataset} | `{options}` | " + " | ".join(cells) + f" | {cost} |")
-    if not out:
-        return []
-    return ["", "Options of ours for this task (`colog train ... --task collective --seed S OPTIONS`, windows reaching "
-            "other splits as in the paper's protocol), beside the paper's network on the same seeds: these seeds "
-            "were not looked at while designing them.", "",
-            "| dataset | options | seeds | the paper's network | with them | difference, per seed | training seconds, "
-            "CPU: the paper's network / with them |", "|---|---|---|---|---|---|---|", *out]
-
-
-def mask_table(mask: Path) -> list[str]:
-    """Per dataset and protocol: CoLog reading the keywords, and with every labelling keyword removed."""
-    cells: dict[tuple[str, str], list[dict]] = {}
-    for path in sorted(mask.glob("*-s*/study.json")):
-        study = json.loads(path.read_text(encoding="utf-8"))
-        cells.setdefault((study["dataset"], study["protocol"]), []).append(study)
-    if not cells:
-        return [f"Not measured on the current code yet: `{REPRODUCE}` writes runs/results/mask."]
-    out = ["| dataset | protocol | seeds | keywords in the input | keywords masked | test lines the rule still "
-           "matches after masking |", "|---|---|---|---|---|---|"]
-    for (dataset, protocol), found in sorted(cells.items()):
-        studies = [s for s in found if all(r.get("measurable", True) for r in s["rows"])]
-        left_out = sorted(s["seed"] for s in found if s not in studies)
-        note = f"; seeds {left_out} left out (one class)" if left_out else ""
-        if not studies:
-            out.append(f"| {dataset} | {protocol} | –{note} | – | – | – |")
-            continue
-        rows = [{r["variant"]: r for r in s["rows"]} for s in studies]
-        full = [r["keywords in the input"]["macro_f1"] for r in rows]
-        masked = [r["keywords masked"]["macro_f1"] for r in rows]
-        still = [r["keywords masked"].get("lines_still_matching", 0) for r in rows]
-        out.append(f"| {dataset} | {protocol} | {', '.join(str(s['seed']) for s in studies)}{note} | {mean_sd(full)} | "
-                   f"**{mean_sd(masked)}** | {statistics.mean(still):,.0f} |")
-    return out
 
 
 def drift_section(drift: Path) -> list[str]:
