@@ -58,14 +58,15 @@ refit_baselines() {  # refit_baselines PROTOCOL OUT "NAME...": every baseline th
   done
 }
 
-leak() {  # leak NAME...: the 4-class run of each seed with windows shared across splits and isolated
+leak() {  # leak NAME...: the 4-class run of each seed with windows shared across splits, isolated, and with later
+  # splits hidden (the test lines keep the paper's windows and labels: the leak alone)
   local name s how run extra
   for name in "$@"; do
     for s in "${SEEDS[@]}"; do
-      for how in shared isolated; do
+      for how in shared isolated hidden; do
         run=leak/$name-$how-s$s
         done_in $run/metrics.json && continue
-        extra=(); [ $how = isolated ] && extra=(--isolate-splits)
+        extra=(); [ $how = isolated ] && extra=(--isolate-splits); [ $how = hidden ] && extra=(--hide-later-splits)
         $COLOG train $D/${DATA[$name]} --dataset $name --task collective --seed $s "${extra[@]}" $PAPER -o $R/$run \
           --overwrite > $LOGS/leak-$name-$how-s$s.log 2>&1
         keep

@@ -6,8 +6,9 @@ Reads the run outputs that scripts/reproduce_results.sh writes under runs/ and s
 committed, under results/ (the defaults), so a clone with no runs regenerates the same pages:
   chrono/results.json   `colog benchmark --protocol chronological --seeds 3,4,5`, one directory for every dataset
   paper/results.json    the same with `--protocol paper`
-  leak/NAME-{shared,isolated}-sS/metrics.json   4-class runs, paper protocol, without and with --isolate-splits
-                        (scripts/study_tables.py reads these, options4/ and mask/)
+  leak/NAME-{shared,isolated,hidden}-sS/metrics.json   4-class runs, paper protocol: the paper's windows, and
+                        with --isolate-splits or --hide-later-splits (read, with options4/ and mask/, by
+                        scripts/study_tables.py)
   mask/NAME-PROTOCOL-sS/study.json   `colog study keyword-mask`: CoLog with and without the labelling keywords
   drift/NAME.json       scripts/split_drift.py: what a time-ordered test split holds that training does not
 and `--lodo`/on-NAME-sS/metrics.json (scripts/build_model.sh --lodo S). A missing input leaves its section saying
@@ -243,13 +244,15 @@ def results_page(runs: Path, lodo: Path, data: Path) -> str:
         "lines share machines, days and templates with training; every method scores near 1.0 here.", "",
         *headline(paper, "paper"), "",
         "## The 4-class task: what neighbours in other splits are worth", "",
-        "`colog train DATA --dataset NAME --task collective --seed S [--isolate-splits]`, paper protocol. A window "
-        "label says whether a neighbour is anomalous; under the paper's protocol a training line's window may hold "
-        "test lines, and their labels with it. The leak's worth is what windows reaching other splits add to test "
-        "macro-F1, seed by seed; the labels are each dataset's, as in the tables above. Isolated windows hold "
-        "their own split's lines only, so under a random split a test line's window is mostly empty and fewer test "
-        "lines have an anomalous neighbour: the two columns score different test labels (the count beside them), "
-        "and the difference is the leak and that change together.", "",
+        "`colog train DATA --dataset NAME --task collective --seed S [--hide-later-splits | --isolate-splits]`, paper"
+        " protocol. A window label says whether a neighbour is anomalous; under the paper's protocol a training "
+        "line's window may hold test lines, and their labels with it. Each row sets the paper's windows beside "
+        "windows kept from other splits, seed by seed; the labels are each dataset's, as in the tables above. With "
+        "later splits hidden, no training window holds a validation or test line while a test line keeps the paper's "
+        "window and label: the difference is the leak alone. Isolated windows hold their own split's lines only, so "
+        "under a random split a test line's window is mostly empty and fewer test lines have an anomalous neighbour: "
+        "the two score different test labels (the count beside them), and the difference is the leak and that change "
+        "together.", "",
         *leak_table(runs / "leak"), *options4_table(runs / "leak", runs / "options4"), "",
         "## What CoLog learns beyond the keyword", "",
         "`colog study keyword-mask DATA --dataset NAME --protocol P --seed S`: the same split trained twice, once "

@@ -50,6 +50,10 @@ class ExperimentConfig:
     # Windows (their labels and their vectors) take no neighbour from another split; always so under the
     # chronological protocol, an option under the paper's, whose windows span splits, to measure that leak.
     isolate_splits: bool = False
+    # Paper protocol: a window takes no neighbour of a later split (training < validation < test), so no text or
+    # label of a validation or test line reaches training while the test lines keep the paper's windows and
+    # labels: the leak alone, where --isolate-splits also changes the test lines' windows.
+    hide_later_splits: bool = False
     corrections: str | None = None  # a CSV of file,line,label or message,label over the rule's labels
     # Once validation has chosen the epochs, fit everything again on training and validation lines together for
     # that many epochs: under the time-ordered split the validation period is the one nearest the test period.
@@ -65,6 +69,9 @@ class ExperimentConfig:
         if self.model.bit_heads and self.task != "collective":
             raise CologError(f"bit_heads (--bit-heads) needs the collective task (the line's bit and the window's "
                              f"bit); this run's task is {self.task.value!r}")
+        if self.hide_later_splits and (self.isolate_splits or self.split.protocol == Protocol.chronological):
+            raise CologError("--hide-later-splits is for the paper protocol's windows, which span splits; with "
+                             "--isolate-splits or the chronological protocol no window crosses a split at all")
         if self.refit and self.init is not None:
             raise CologError("--refit trains a network afresh; it does not fine-tune one (--init)")
         spec = self.window_spec  # validates the window text
@@ -102,6 +109,8 @@ class ExperimentConfig:
             flags.append("--current-line" if self.include_current else "--no-current-line")
         if self.isolate_splits and self.split.protocol != Protocol.chronological:
             flags.append("--isolate-splits")
+        if self.hide_later_splits:
+            flags.append("--hide-later-splits")
         if self.init is not None:
             flags.append(f"--init {self.init}")
         if self.refit:

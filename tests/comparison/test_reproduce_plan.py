@@ -45,6 +45,8 @@ def test_the_plan_lists_what_results_lacks_and_runs_nothing(tmp_path):
     assert any("--dataset casper" in line and "--seeds 3,4,5" in line for line in bench)
     leak = [line for line in plan if "-o runs/results/leak/casper-shared-" in line]
     assert [line.split()[-2].rsplit("-", 1)[1] for line in leak] == ["s3", "s5"]
+    hidden = [line for line in plan if "-o runs/results/leak/casper-hidden-" in line]
+    assert len(hidden) == 3 and all("--hide-later-splits" in line for line in hidden)
     assert any(line.startswith("colog train ") and "runs/lodo/without-honey7-s3" in line for line in plan)
     assert plan.index(bench[0]) < plan.index(leak[0])  # the headline's rows before the 4-class runs
     assert not any("runs/lodo/without-casper-s3 " in line for line in plan)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from colog.config import ExperimentConfig
+from colog.errors import CologError
 from colog.experiment.prepare import LineMessages, build_inputs, load_data
 from colog.features.split import SplitConfig, unseen_mask
 from colog.features.tokens import Vocabulary, tokenize
@@ -72,3 +73,27 @@ def test_the_paper_protocols_leak_is_named_in_the_options(bundled):
     assert config.options == "--isolate-splits" and config.isolates_splits
     chronological = replace(config, split=SplitConfig(protocol="chronological"))
     assert chronological.options == "" and replace(chronological, isolate_splits=False).isolates_splits
+
+
+def test_hiding_later_splits_keeps_the_test_lines_windows_and_labels_and_leaks_nothing_into_training(bundled,
+                                                                                                    cache):
+    """--hide-later-splits: the leak alone. No training window holds a validation or test line, no validation
+    window a test line; a test line's window and 4-class label are the paper's."""
+    paper = ExperimentConfig(paths=[str(bundled / "bgl")], dataset="bgl", task="collective", window="context:1")
+    hidden = replace(paper, hide_later_splits=True)
+    assert hidden.options == "--hide-later-splits" and not hidden.isolates_splits
+    vocab = Vocabulary(["<pad>", "<unk>"])
+    shared, data = (load_data(c, progress=False) for c in (paper, hidden))
+    before, after = (build_inputs(d, c, vocab, progress=False) for d, c in ((shared, paper), (data, hidden)))
+    rows, cols = np.nonzero(after.window >= 0)
+    assert (data.split[after.window[rows, cols]] <= data.split[rows]).all()
+    test = data.rows(2)
+    assert np.array_equal(after.window[test], before.window[test])
+    assert np.array_equal(data.labels[test], shared.labels[test])
+    train = data.rows(0)
+    assert not np.array_equal(data.labels[train], shared.labels[train])  # the paper's training labels read later lines
+    point = data.table["label"].to_numpy()  # each window bit counts the neighbours its window shows
+    has = np.array([any(point[w] for w in row if w >= 0 and w != i) for i, row in enumerate(after.window)])
+    assert np.array_equal(data.labels >= 2, has)
+    with pytest.raises(CologError, match="hide-later-splits"):
+        replace(hidden, isolate_splits=True)

@@ -107,6 +107,12 @@ SHARED: dict[str, Shared] = {
                                                 help="Paper protocol: windows take no neighbour from another split "
                                                      "(their labels and vectors), to measure how much the paper's "
                                                      "windows leak; the chronological protocol always isolates.")),
+    "hide_later_splits": Shared(bool, typer.Option(default(ExperimentConfig, "hide_later_splits"),
+                                                   "--hide-later-splits",
+                                                   help="Paper protocol: windows take no neighbour of a later split "
+                                                        "(training < validation < test), so nothing of the test "
+                                                        "lines reaches training and the test lines keep the paper's "
+                                                        "windows: the leak alone.")),
     "corrections": Shared(Optional[Path], typer.Option(None, "--corrections", metavar="FILE.csv",
                                                        help="Your corrections of the rule's labels: a CSV of "
                                                             "file,line,label or message,label.")),
@@ -173,7 +179,8 @@ SHARED: dict[str, Shared] = {
 }
 
 DATA = ("paths", "dataset", "rule", "fmt", "year")
-RUN = ("task", "protocol", "window", "current_line", "isolate_splits", "balance", "no_source_token")
+RUN = ("task", "protocol", "window", "current_line", "isolate_splits", "hide_later_splits", "balance",
+       "no_source_token")
 # CoLog's options beyond the paper's network
 OURS = ("window_positions", "bit_heads", "unk_dropout", "window_dropout")
 ABLATIONS = ("no_semantic", "no_sequence", "no_impressed", "no_mal", "no_balancing_layer")
@@ -198,6 +205,7 @@ def experiment_config(values: dict[str, Any]) -> ExperimentConfig:
     return ExperimentConfig(paths=[str(Path(p).resolve()) for p in v["paths"]], dataset=v["dataset"],
                             format=v["fmt"], rule=v["rule"], year=v["year"], task=v["task"], window=v["window"],
                             include_current=v["current_line"], isolate_splits=v["isolate_splits"],
+                            hide_later_splits=v["hide_later_splits"],
                             balance=v["balance"], source_token=not v["no_source_token"], split=split, model=model,
                             train=train, corrections=str(Path(v["corrections"]).resolve()) if v["corrections"] else None,
                             init=v["init"], refit=v["refit"])

@@ -40,6 +40,9 @@ class Prepared:
     messages: LineMessages
     store: MessageStore
     miner: TemplateMiner  # the templates of the training lines; detection continues from it
+    # (N,) with --hide-later-splits, the line's split: a window takes no neighbour of a later split, so nothing of
+    # the validation or test lines reaches a training window and the test lines keep the paper's windows
+    reach: np.ndarray | None = None
 
     def split_table(self) -> pa.Table:
         """(file, line, split) of every line: what a run directory records of its split."""
@@ -88,7 +91,8 @@ def load_data(config: ExperimentConfig, progress: bool = True) -> Prepared:
                          "nothing to learn — check the label rule")
     split = split_lines(table, labels, config.split)  # the paper's split stratifies on the labels as labelled
     table, labels, groups, miner = _split_dependent(config, table, point, labels, split, parsed.settings)
-    return _prepared(config, table, summary, labels, class_names, split, groups, miner, progress)
+    return replace(_prepared(config, table, summary, labels, class_names, split, groups, miner, progress),
+                   reach=_reach(config, split))
 
 
 def with_valid_in_training(data: Prepared, config: ExperimentConfig) -> Prepared:
@@ -99,7 +103,8 @@ def with_valid_in_training(data: Prepared, config: ExperimentConfig) -> Prepared
     point = data.table["label"].to_numpy().astype(np.int64)
     table, labels, groups, miner = _split_dependent(config, data.table, point, data.labels, split,
                                                     data.miner.settings)
-    return replace(data, table=table, labels=labels, split=split, groups=groups, miner=miner)
+    return replace(data, table=table, labels=labels, split=split, groups=groups, miner=miner,
+                   reach=_reach(config, split))
 
 
 def _split_dependent(config: ExperimentConfig, table: pa.Table, point: np.ndarray, labels: np.ndarray,
@@ -112,8 +117,15 @@ def _split_dependent(config: ExperimentConfig, table: pa.Table, point: np.ndarra
         groups = groups * len(SPLITS) + split
         if config.task == Task.collective:
             labels = four_class(point, window_labels(point, groups, config.window_spec)).astype(np.int64)
+    elif config.hide_later_splits and config.task == Task.collective:  # training lines' window bits lose later
+        # lines; the test lines' stay as the paper's windows give them
+        labels = four_class(point, window_labels(point, groups, config.window_spec, split)).astype(np.int64)
     miner, ids, texts = fit_templates(table["message"].to_pylist(), split == 0, settings)
     return _with_templates(table, ids, texts), labels, groups, miner
+
+
+def _reach(config: ExperimentConfig, split: np.ndarray) -> np.ndarray | None:
+    return split if config.hide_later_splits else None
 
 
 def load_other(config: ExperimentConfig, miner: TemplateMiner, progress: bool = True) -> Prepared:
@@ -152,7 +164,7 @@ def _prepared(config: ExperimentConfig, table: pa.Table, summary: dict, labels: 
 
 def build_inputs(data: Prepared, config: ExperimentConfig, vocab: Vocabulary, progress: bool = True) -> ModelInputs:
     return ModelInputs.build(data.messages, data.groups, vocab, data.store, config.window_spec,
-                             config.includes_current, config.model.max_len, progress)
+                             config.includes_current, config.model.max_len, progress, data.reach)
 
 
 @dataclass

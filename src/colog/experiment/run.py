@@ -191,6 +191,7 @@ def _evaluate(model: CoLog, data: Prepared, inputs: ModelInputs, config: Experim
         "infer_seconds": infer_seconds, "infer_lines_per_second": len(test) / max(infer_seconds, 1e-9),
         "labels_readable_by_model": label_source.startswith("keywords"),  # the rule's words are model input
         "windows_isolated": config.isolates_splits,  # False: windows (labels, vectors) reach into other splits
+        "windows_hide_later_splits": config.hide_later_splits,  # no training window holds a validation/test line
         "test": classification_metrics(data.labels[test], predicted, data.class_names),
         "test_per_file_macro_f1": per_group_macro_f1(data.labels[test], predicted, groups, len(data.class_names)),
         "unseen_key": unseen_key,

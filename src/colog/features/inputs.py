@@ -65,14 +65,15 @@ class ModelInputs:
 
     @classmethod
     def build(cls, messages: LineMessages, groups: np.ndarray, vocab: Vocabulary, store: MessageStore,
-              spec: WindowSpec, include_current: bool, max_len: int = 60, progress: bool = False) -> "ModelInputs":
+              spec: WindowSpec, include_current: bool, max_len: int = 60, progress: bool = False,
+              reach: np.ndarray | None = None) -> "ModelInputs":
         """`groups`: a window takes the neighbours of its line's group only (a file, or a file's lines of one
-        split)."""
+        split); `reach`: and of a reach not above the line's (window_index)."""
         ids = store.ids(messages.messages, progress=progress)  # may grow store.vectors: read it after
         vectors = store.vectors[ids]
         token_lists = [messages.tokens(i, max_len) for i in range(len(messages.messages))]
         return cls(TokenTable.build(token_lists, vocab), vectors, messages.ids,
-                   window_index(groups, spec, include_current))
+                   window_index(groups, spec, include_current, reach))
 
     def batch(self, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """tokens (B, Ls), token mask, window vectors (B, Lq, 384), window mask."""

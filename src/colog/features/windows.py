@@ -11,8 +11,10 @@ import numpy as np
 from colog.labeling import WindowSpec
 
 
-def window_index(groups: np.ndarray, spec: WindowSpec, include_current: bool) -> np.ndarray:
-    """(N, Lw) int64 row numbers of each line's window in time order, -1 where a neighbour is missing."""
+def window_index(groups: np.ndarray, spec: WindowSpec, include_current: bool, reach: np.ndarray | None = None
+                 ) -> np.ndarray:
+    """(N, Lw) int64 row numbers of each line's window in time order, -1 where a neighbour is missing; with
+    `reach`, a line's window takes only neighbours whose reach is not above its own (`--hide-later-splits`)."""
     n = len(groups)
     offsets = list(range(-spec.size, 0))
     if include_current:
@@ -23,6 +25,8 @@ def window_index(groups: np.ndarray, spec: WindowSpec, include_current: bool) ->
     inside = (rows >= 0) & (rows < n)
     clipped = np.clip(rows, 0, n - 1)
     valid = inside & (groups[clipped] == groups[:, None])
+    if reach is not None:
+        valid &= reach[clipped] <= reach[:, None]
     return np.where(valid, rows, -1)
 
 

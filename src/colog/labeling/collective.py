@@ -49,8 +49,10 @@ def group_ids(files: list[str] | np.ndarray) -> np.ndarray:
     return np.cumsum(starts)
 
 
-def window_labels(labels: np.ndarray, groups: np.ndarray, spec: WindowSpec) -> np.ndarray:
-    """1 where any neighbour in the line's window (same group, line excluded) is anomalous."""
+def window_labels(labels: np.ndarray, groups: np.ndarray, spec: WindowSpec, reach: np.ndarray | None = None
+                  ) -> np.ndarray:
+    """1 where any neighbour in the line's window (same group, line excluded; with `reach`, reach not above the
+    line's) is anomalous."""
     labels = np.asarray(labels, dtype=np.int8)
     n = len(labels)
     out = np.zeros(n, dtype=np.int8)
@@ -59,6 +61,8 @@ def window_labels(labels: np.ndarray, groups: np.ndarray, spec: WindowSpec) -> n
         ok = (src >= 0) & (src < n)
         idx = np.nonzero(ok)[0]
         same = groups[src[idx]] == groups[idx]
+        if reach is not None:
+            same &= reach[src[idx]] <= reach[idx]
         idx, src_ok = idx[same], src[idx][same]
         out[idx] |= labels[src_ok]
     return out

@@ -42,7 +42,8 @@ class Features:
         seen = (index < len(known)) & (known[np.minimum(index, len(known) - 1)] == raw)
         templates = np.where(seen, index + 2, UNKNOWN)
         return cls(data, config, fitted.inputs, fitted.vocab, fitted.word_vectors, fitted.train_rows, templates,
-                   len(known) + 2, window_index(data.groups, config.window_spec, include_current=True))
+                   len(known) + 2, window_index(data.groups, config.window_spec, include_current=True,
+                                                 reach=data.reach))
 
     @property
     def labels(self) -> np.ndarray:

@@ -42,7 +42,8 @@ class KeywordBaseline:
     def predict(self, f: Features, rows: np.ndarray) -> np.ndarray:
         point = parse_rule(self.spec_).apply(f.data.table).astype(np.int64)
         if f.config.task == Task.collective:  # the window's bit needs the neighbours' verdicts too
-            point = four_class(point, window_labels(point, f.data.groups, f.config.window_spec)).astype(np.int64)
+            point = four_class(point, window_labels(point, f.data.groups, f.config.window_spec,
+                                                             f.data.reach)).astype(np.int64)
         return point[rows]
 
 
