@@ -90,9 +90,8 @@ def load_data(config: ExperimentConfig, progress: bool = True) -> Prepared:
         raise CologError(f"the labels have one class only ({class_names[int(labels[0])]}: {len(labels)} lines); "
                          "nothing to learn — check the label rule")
     split = split_lines(table, labels, config.split)  # the paper's split stratifies on the labels as labelled
-    table, labels, groups, miner = _split_dependent(config, table, point, labels, split, parsed.settings)
-    return replace(_prepared(config, table, summary, labels, class_names, split, groups, miner, progress),
-                   reach=_reach(config, split))
+    table, labels, groups, reach, miner = _split_dependent(config, table, point, labels, split, parsed.settings)
+    return _prepared(config, table, summary, labels, class_names, split, groups, miner, progress, reach)
 
 
 def with_valid_in_training(data: Prepared, config: ExperimentConfig) -> Prepared:
@@ -101,31 +100,28 @@ def with_valid_in_training(data: Prepared, config: ExperimentConfig) -> Prepared
     on, and the test split is untouched."""
     split = np.where(data.split == 1, 0, data.split).astype(np.int8)
     point = data.table["label"].to_numpy().astype(np.int64)
-    table, labels, groups, miner = _split_dependent(config, data.table, point, data.labels, split,
-                                                    data.miner.settings)
-    return replace(data, table=table, labels=labels, split=split, groups=groups, miner=miner,
-                   reach=_reach(config, split))
+    table, labels, groups, reach, miner = _split_dependent(config, data.table, point, data.labels, split,
+                                                           data.miner.settings)
+    return replace(data, table=table, labels=labels, split=split, groups=groups, reach=reach, miner=miner)
 
 
 def _split_dependent(config: ExperimentConfig, table: pa.Table, point: np.ndarray, labels: np.ndarray,
                      split: np.ndarray, settings: DrainSettings
-                     ) -> tuple[pa.Table, np.ndarray, np.ndarray, TemplateMiner]:
-    """What a split decides: each line's window group (with its 4-class label, when windows stop at a split's
-    edge) and the templates, mined on the training lines; the table with its templates, labels, groups, miner."""
+                     ) -> tuple[pa.Table, np.ndarray, np.ndarray, np.ndarray | None, TemplateMiner]:
+    """What a split decides: each line's window group and reach (with its 4-class label, when windows stop at a
+    split's edge) and the templates, mined on the training lines; the table with its templates, labels, groups,
+    reach, miner."""
     groups = group_ids(table["file"].to_numpy(zero_copy_only=False))
     if config.isolates_splits:  # a neighbour in another split is no neighbour: no label or text crosses over
         groups = groups * len(SPLITS) + split
         if config.task == Task.collective:
             labels = four_class(point, window_labels(point, groups, config.window_spec)).astype(np.int64)
-    elif config.hide_later_splits and config.task == Task.collective:  # training lines' window bits lose later
-        # lines; the test lines' stay as the paper's windows give them
-        labels = four_class(point, window_labels(point, groups, config.window_spec, split)).astype(np.int64)
+    reach = split if config.hide_later_splits else None  # a window sees its own split and earlier ones
+    if reach is not None and config.task == Task.collective:  # training lines' window bits lose later lines; the
+        # test lines' stay as the paper's windows give them
+        labels = four_class(point, window_labels(point, groups, config.window_spec, reach)).astype(np.int64)
     miner, ids, texts = fit_templates(table["message"].to_pylist(), split == 0, settings)
-    return _with_templates(table, ids, texts), labels, groups, miner
-
-
-def _reach(config: ExperimentConfig, split: np.ndarray) -> np.ndarray | None:
-    return split if config.hide_later_splits else None
+    return _with_templates(table, ids, texts), labels, groups, reach, miner
 
 
 def load_other(config: ExperimentConfig, miner: TemplateMiner, progress: bool = True) -> Prepared:
@@ -157,9 +153,10 @@ def _with_templates(table: pa.Table, ids: np.ndarray, texts: list[str | None]) -
 
 
 def _prepared(config: ExperimentConfig, table: pa.Table, summary: dict, labels: np.ndarray, class_names: list[str],
-              split: np.ndarray, groups: np.ndarray, miner: TemplateMiner, progress: bool) -> Prepared:
+              split: np.ndarray, groups: np.ndarray, miner: TemplateMiner, progress: bool,
+              reach: np.ndarray | None = None) -> Prepared:
     return Prepared(table, summary, labels, class_names, split, groups, LineMessages.of(table, config.source_token),
-                    MessageStore(sbert_encoder(progress)), miner)
+                    MessageStore(sbert_encoder(progress)), miner, reach)
 
 
 def build_inputs(data: Prepared, config: ExperimentConfig, vocab: Vocabulary, progress: bool = True) -> ModelInputs:
