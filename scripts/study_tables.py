@@ -17,8 +17,11 @@ def count(value: float) -> str:
     return f"{value:,.0f}" if value == int(value) else f"{value:,.1f}"
 
 
-LEAK_VARIANTS = {"hidden": "later splits hidden (`--hide-later-splits`)",
-                 "isolated": "other splits isolated (`--isolate-splits`)"}
+# How a leak run keeps other splits out of its windows (its directory's `-HOW-s` part) and the flag it ran with:
+# reproduce_results.sh's leak() spells the same pairs; options4 rows are the runs with any other options.
+LEAK_FLAGS = {"shared": "", "isolated": "--isolate-splits", "hidden": "--hide-later-splits"}
+LEAK_VARIANTS = {"hidden": f"later splits hidden (`{LEAK_FLAGS['hidden']}`)",
+                 "isolated": f"other splits isolated (`{LEAK_FLAGS['isolated']}`)"}
 
 
 def leak_table(leak: Path) -> list[str]:
@@ -60,8 +63,7 @@ def options4_table(leak: Path, options4: Path) -> list[str]:
     out = []
     for dataset in sorted({m["dataset"] for m in runs}):
         plain = {m["seed"]: m for m in runs if m["dataset"] == dataset and not m["options"]}
-        for options in sorted({m["options"] for m in runs if m["dataset"] == dataset} - {"", "--isolate-splits",
-                                                                                      "--hide-later-splits"}):
+        for options in sorted({m["options"] for m in runs if m["dataset"] == dataset} - set(LEAK_FLAGS.values())):
             variant = {m["seed"]: m for m in runs if m["dataset"] == dataset and m["options"] == options}
             seeds, cells = paired({s: m["test"]["macro_f1"] for s, m in plain.items()},
                                   {s: m["test"]["macro_f1"] for s, m in variant.items()})
