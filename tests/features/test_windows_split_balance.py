@@ -5,8 +5,8 @@ import pytest
 from colog.errors import CologError
 from colog.features.balance import balance
 from colog.features.split import SplitConfig, split_lines, unseen_mask
-from colog.features.windows import gather, window_index
-from colog.labeling import WindowSpec, group_ids
+from colog.features.windows import gather
+from colog.labeling import WindowSpec, group_ids, window_index
 
 
 def test_window_index_respects_files_and_current_line():

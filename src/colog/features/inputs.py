@@ -14,8 +14,8 @@ import pyarrow as pa
 
 from colog.features.store import MessageStore
 from colog.features.tokens import TokenTable, Vocabulary, tokenize
-from colog.features.windows import gather, window_index
-from colog.labeling import WindowSpec
+from colog.features.windows import gather
+from colog.labeling import WindowSpec, window_index
 from colog.parsing.readers import file_type
 
 

@@ -49,23 +49,31 @@ def group_ids(files: list[str] | np.ndarray) -> np.ndarray:
     return np.cumsum(starts)
 
 
+def window_index(groups: np.ndarray, spec: WindowSpec, include_current: bool, reach: np.ndarray | None = None
+                 ) -> np.ndarray:
+    """(N, Lw) int64 row numbers of each line's window in time order, -1 where a neighbour is missing; with
+    `reach`, a line's window takes only neighbours whose reach is not above its own (`--hide-later-splits`).
+
+    The one definition of a line's neighbours: the window labels and the model's window inputs both read it.
+    """
+    n = len(groups)
+    before = [k for k in spec.offsets() if k < 0]
+    offsets = before + [0] * include_current + spec.offsets()[len(before):]
+    rows = np.arange(n)[:, None] + np.array(offsets, dtype=np.int64)[None, :]  # (N, Lw)
+    inside = (rows >= 0) & (rows < n)
+    clipped = np.clip(rows, 0, max(n - 1, 0))
+    valid = inside & (groups[clipped] == groups[:, None])
+    if reach is not None:
+        valid &= reach[clipped] <= reach[:, None]
+    return np.where(valid, rows, -1)
+
+
 def window_labels(labels: np.ndarray, groups: np.ndarray, spec: WindowSpec, reach: np.ndarray | None = None
                   ) -> np.ndarray:
-    """1 where any neighbour in the line's window (same group, line excluded; with `reach`, reach not above the
-    line's) is anomalous."""
+    """1 where any neighbour in the line's window (window_index without the line itself) is anomalous."""
     labels = np.asarray(labels, dtype=np.int8)
-    n = len(labels)
-    out = np.zeros(n, dtype=np.int8)
-    for k in spec.offsets():
-        src = np.arange(n) + k
-        ok = (src >= 0) & (src < n)
-        idx = np.nonzero(ok)[0]
-        same = groups[src[idx]] == groups[idx]
-        if reach is not None:
-            same &= reach[src[idx]] <= reach[idx]
-        idx, src_ok = idx[same], src[idx][same]
-        out[idx] |= labels[src_ok]
-    return out
+    index = window_index(groups, spec, include_current=False, reach=reach)
+    return np.where(index >= 0, labels[np.maximum(index, 0)], 0).max(axis=1, initial=0).astype(np.int8)
 
 
 def four_class(labels: np.ndarray, window: np.ndarray) -> np.ndarray:

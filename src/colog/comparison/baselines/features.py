@@ -14,7 +14,8 @@ import scipy.sparse as sp
 from colog.config import ExperimentConfig
 from colog.experiment.prepare import Prepared, fit_inputs
 from colog.features import ModelInputs, Vocabulary, balance
-from colog.features.windows import gather, window_index
+from colog.features.windows import gather
+from colog.labeling import window_index
 
 PAD, UNKNOWN = 0, 1  # template index 0 pads a window, 1 is a template training never saw
 
