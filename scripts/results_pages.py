@@ -258,7 +258,7 @@ def results_page(runs: Path, lodo: Path, data: Path) -> str:
         "`colog study keyword-mask DATA --dataset NAME --protocol P --seed S`: the same split trained twice, once "
         "on the messages as they are and once with every word the labelling rule fires on removed from every line "
         "(labels unchanged). What the masked model still gets right it learned from the rest of the line and its "
-        "neighbours, not from reading the rule's words.", "",
+        "neighbours, not from reading the rule's words; the difference, seed by seed, is what reading them adds.", "",
         *mask_table(runs / "mask"), "",
         "## Reading these figures", "",
         "- Labels: keyword labels (casper, nssal, honey7, spark) come from words the model reads, so the keyword "

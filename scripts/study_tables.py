@@ -8,7 +8,7 @@ import json
 import statistics
 from pathlib import Path
 
-from colog.evaluation.metrics import mean_sd, paired, seconds_cell
+from colog.evaluation.metrics import paired, seconds_cell
 
 REPRODUCE = "bash scripts/reproduce_results.sh"
 
@@ -87,19 +87,18 @@ def mask_table(mask: Path) -> list[str]:
         cells.setdefault((study["dataset"], study["protocol"]), []).append(study)
     if not cells:
         return [f"Not measured on the current code yet: `{REPRODUCE}` writes runs/results/mask."]
-    out = ["| dataset | protocol | seeds | keywords in the input | keywords masked | test lines the rule still "
-           "matches after masking |", "|---|---|---|---|---|---|"]
+    out = ["| dataset | protocol | seeds | keywords in the input | keywords masked | what reading them adds, per "
+           "seed | test lines the rule still matches after masking |", "|---|---|---|---|---|---|---|"]
     for (dataset, protocol), found in sorted(cells.items()):
         studies = [s for s in found if all(r.get("measurable", True) for r in s["rows"])]
         left_out = sorted(s["seed"] for s in found if s not in studies)
         note = f"; seeds {left_out} left out (one class)" if left_out else ""
         if not studies:
-            out.append(f"| {dataset} | {protocol} | –{note} | – | – | – |")
+            out.append(f"| {dataset} | {protocol} | –{note} | – | – | – | – |")
             continue
-        rows = [{r["variant"]: r for r in s["rows"]} for s in studies]
-        full = [r["keywords in the input"]["macro_f1"] for r in rows]
-        masked = [r["keywords masked"]["macro_f1"] for r in rows]
-        still = [r["keywords masked"].get("lines_still_matching", 0) for r in rows]
-        out.append(f"| {dataset} | {protocol} | {', '.join(str(s['seed']) for s in studies)}{note} | {mean_sd(full)} | "
-                   f"**{mean_sd(masked)}** | {statistics.mean(still):,.0f} |")
+        rows = {s["seed"]: {r["variant"]: r for r in s["rows"]} for s in studies}
+        _, (seeds, masked, full, gain) = paired({s: r["keywords masked"]["macro_f1"] for s, r in rows.items()},
+                                                {s: r["keywords in the input"]["macro_f1"] for s, r in rows.items()})
+        still = statistics.mean(r["keywords masked"].get("lines_still_matching", 0) for r in rows.values())
+        out.append(f"| {dataset} | {protocol} | {seeds}{note} | {full} | {masked} | {gain} | {still:,.0f} |")
     return out
