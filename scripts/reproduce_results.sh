@@ -75,12 +75,19 @@ leak() {  # leak NAME...: the 4-class run of each seed with windows shared acros
   done
 }
 
-options4() {  # options4 NAME...: the 4-class run of each seed with each option of ours for that task, paired on
-  # the results page with leak's run of the same seed (windows shared across splits, the paper's network)
+# The 4-class options of ours; with later splits hidden too, the one that puts the line in its own window (so that
+# a training window holding a test line holds it as that line's own window does): what it adds without the leak.
+OPTIONS4=("--current-line --window-positions" "--bit-heads")
+OPTIONS4_HIDDEN=("--current-line --window-positions --hide-later-splits")
+
+options4() {  # options4 VARIANTS NAME...: the 4-class run of each seed with each option of the array VARIANTS
+  # names, paired on the results page with leak's run of the same seed and windows (the paper's network)
+  local -n variants=$1
+  shift
   local name s variant run
   for name in "$@"; do
     for s in "${SEEDS[@]}"; do
-      for variant in "--current-line --window-positions" "--bit-heads"; do
+      for variant in "${variants[@]}"; do
         run=options4/$name-$(flags_name $variant)-s$s
         done_in $run/metrics.json && continue
         $COLOG train $D/${DATA[$name]} --dataset $name --task collective --seed $s $variant $PAPER -o $R/$run \
@@ -187,10 +194,11 @@ main() {
   # before the long runs), then the paper's protocol on the three large ones (about 12 hours here together)
   bench paper paper "${ORDER[*]:0:4}" ""
   leak honey7 casper
-  options4 honey7 casper
+  options4 OPTIONS4 honey7 casper
   mask "${SEEDS[*]}" honey7 casper
   leak bgl zookeeper
-  options4 bgl zookeeper
+  options4 OPTIONS4 bgl zookeeper
+  options4 OPTIONS4_HIDDEN bgl zookeeper honey7 casper  # about 2 hours: is --current-line's gain the leak?
   bench paper paper "${ORDER[*]:4}" ""
   mask 3 spark nssal
   bench chronological chrono "honey7 casper zookeeper bgl" "--unk-dropout 0.1 --window-dropout 0.1"

@@ -47,6 +47,11 @@ def test_the_plan_lists_what_results_lacks_and_runs_nothing(tmp_path):
     assert [line.split()[-2].rsplit("-", 1)[1] for line in leak] == ["s3", "s5"]
     hidden = [line for line in plan if "-o runs/results/leak/casper-hidden-" in line]
     assert len(hidden) == 3 and all("--hide-later-splits" in line for line in hidden)
+    option = [line for line in plan if "runs/results/options4/casper-current-line-window-positions-" in line]
+    assert [("--hide-later-splits" in line, line.split()[-2][-2:]) for line in option] == [
+        (False, "s3"), (False, "s4"), (False, "s5"), (True, "s3"), (True, "s4"), (True, "s5")]
+    assert plan.index(option[-1]) < plan.index(next(line for line in plan if "--protocol paper" in line
+                                                    and "--dataset spark" in line))
     assert any(line.startswith("colog train ") and "runs/lodo/without-honey7-s3" in line for line in plan)
     assert plan.index(bench[0]) < plan.index(leak[0])  # the headline's rows before the 4-class runs
     assert not any("runs/lodo/without-casper-s3 " in line for line in plan)

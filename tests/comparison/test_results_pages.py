@@ -259,10 +259,16 @@ def test_a_4_class_option_is_set_beside_the_paper_s_network_on_the_seeds_both_ra
     run(runs / "leak" / "casper-hidden-s3", 3, 0.85, "--hide-later-splits")
     run(runs / "options4" / "casper-bit-heads-s3", 3, 0.95, "--bit-heads")
     run(runs / "options4" / "casper-bit-heads-s5", 5, 0.99, "--bit-heads")  # no paper's network on seed 5 yet
+    hidden = "--current-line --hide-later-splits --window-positions"  # as RunConfig.options spells it
+    run(runs / "options4" / "casper-current-line-window-positions-hide-later-splits-s3", 3, 0.86, hidden)
     results, _ = pages(runs, tmp_path)
     rows = [line for line in results.splitlines() if line.startswith("| casper | `")]
+    # an option with later splits hidden is set beside the paper's network with them hidden (0.85), not 0.90
     assert rows == ["| casper | `--bit-heads` | 3 | 0.9000 (1 seed) | **0.9500 (1 seed)** | +0.0500 (1 seed) | "
-                    "300 / 350 |"]
+                    "300 / 350 |",
+                    f"| casper | `{hidden}` | 3 | 0.8500 (1 seed) | **0.8600 (1 seed)** | +0.0100 (1 seed) | "
+                    "350 / 350 |"]
+    assert "what the option adds with the leak removed" in results
     # the leak: both seeds of each, paired, the test lines each scores as not normal (its windows decide them) and
     # what each way of building windows cost to train (CPU seconds)
     assert ("| casper | other splits isolated (`--isolate-splits`) | 3, 4 | **0.9100 ± 0.0141** | 0.8000 ± 0.0000 | "
